@@ -1,0 +1,452 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * arch/x86/mm/mm-locks.h
+ *
+ * Lock-order checking for the x86 memory-management locks.
+ *
+ * Deadlock freedom among the mm locks rests on one global order.  Each lock
+ * class has a level, and a domain's locks must be taken in increasing level.
+ * Every lock of the control domain ranks above every lock of any other
+ * domain: its level is the class level plus MM_LOCK_BIAS.  Hypercalls that
+ * take a subject domain's locks and then touch the caller's memory (e.g.
+ * paging_log_dirty_op copying the dirty bitmap into dom0's buffer, which
+ * takes dom0's p2m lock when dom0 is a paging domain) are therefore legal
+ * for the control domain, while the order stays independent of who calls:
+ * any pair of flows that could deadlock trips the check in one of them.
+ * Locks of equal level on different domains must be taken in increasing
+ * domain id, the convention mem_sharing's get_two_gfns() follows.
+ *
+ * Each CPU keeps the mm locks it holds on a small stack.  Because every
+ * push is checked against the top, the stack is sorted, so the top is the
+ * highest lock still held whatever order locks are released in.  Read locks
+ * are recorded like write locks: taking a lower lock while holding a read
+ * lock is the same inversion.
+ */
+
+#ifndef _MM_LOCKS_H
+#define _MM_LOCKS_H
+
+/*
+ * The lock classes, in the order they must be taken.  This table is the
+ * single source of truth for the levels: the checker, its report and the
+ * user-space order model (tools/tests/mm-locks) all expand it.
+ *
+ *   X(name, level, kind)
+ *
+ * kind is MM_LOCK_SPIN (mm_lock_t, recursive or not), MM_LOCK_RW
+ * (mm_rwlock_t: recursive write, read) or MM_LOCK_ORDER (an external lock
+ * that only declares its place in the order).
+ *
+ * nestedp2m   the nested-CR3 to nested-p2m mapping (per domain)
+ * p2m         host p2m tables (per p2m, also nested p2ms); altp2m
+ *             propagation takes altp2mlist and altp2m after it
+ * per_page_sharing
+ *             the memory-sharing page lock, taken before changing the
+ *             p2m entry of a shared gfn; recursive, held on two pages
+ * altp2mlist  the list of alternate p2ms (per domain)
+ * altp2m      alternate p2m tables (per altp2m)
+ * pod         populate-on-demand bookkeeping (per p2m)
+ * page_alloc  d->page_alloc_lock, taken by PoD under the p2m lock
+ * paging      shadow/HAP tables and the log-dirty bitmap (per domain)
+ */
+#define MM_LOCK_CLASSES(X)                      \
+    X(nestedp2m,         8, MM_LOCK_SPIN)       \
+    X(p2m,              16, MM_LOCK_RW)         \
+    X(per_page_sharing, 24, MM_LOCK_ORDER)      \
+    X(altp2mlist,       32, MM_LOCK_SPIN)       \
+    X(altp2m,           40, MM_LOCK_RW)         \
+    X(pod,              48, MM_LOCK_SPIN)       \
+    X(page_alloc,       56, MM_LOCK_ORDER)      \
+    X(paging,           64, MM_LOCK_SPIN)
+
+enum mm_lock_kind {
+    MM_LOCK_SPIN,
+    MM_LOCK_RW,
+    MM_LOCK_ORDER,
+};
+
+#define MM_LOCK_LEVEL_ENUM(name, level, kind) MM_LOCK_ORDER_##name = (level),
+enum { MM_LOCK_CLASSES(MM_LOCK_LEVEL_ENUM) };
+#undef MM_LOCK_LEVEL_ENUM
+
+/*
+ * Test-only: MM_LOCK_TEST_NO_BIAS builds the checker without the
+ * control-domain bias, for the negative controls of the boot tests.  It is
+ * never offered in Kconfig or on the command line.
+ */
+#define MM_LOCK_LEVEL_LIMIT     128 /* every class level is below it */
+#ifdef MM_LOCK_TEST_NO_BIAS
+#define MM_LOCK_BIAS              0
+#else
+#define MM_LOCK_BIAS            MM_LOCK_LEVEL_LIMIT
+#endif
+
+/* Domain id recorded for the order constraints that have no domain. */
+#define MM_LOCK_NO_DOMAIN   0xffffU
+
+/*
+ * A held lock's key: its effective level, then its domain id, so that one
+ * unsigned comparison checks both the level and the domain-id tie-break.
+ */
+#define MM_LOCK_KEY(level, domid) (((unsigned int)(level) << 16) | (domid))
+#define MM_LOCK_KEY_LEVEL(key)    ((key) >> 16)
+#define MM_LOCK_KEY_DOMID(key)    ((key) & 0xffffU)
+
+/* Locks one CPU can hold at once; slot 0 is a sentinel of key 0. */
+#define MM_LOCK_DEPTH           16
+
+struct mm_lock_held {
+    unsigned int key;
+    const void *lock;           /* NULL for an order constraint */
+    const char *func;           /* who took it */
+};
+
+struct mm_lock_cpu {
+    unsigned int depth;
+    struct mm_lock_held held[MM_LOCK_DEPTH + 1];
+};
+
+DECLARE_PER_CPU(struct mm_lock_cpu, mm_lock_cpu);
+
+DECLARE_PERCPU_RWLOCK_GLOBAL(p2m_percpu_rwlock);
+
+/* The slow paths, out of line in mm-locks.c. */
+void noreturn mm_lock_order_violation(unsigned int key, const void *lock,
+                                      const char *func);
+void noreturn mm_lock_retaken(const void *lock, const char *func);
+void noreturn mm_lock_overflow(unsigned int key, const char *func);
+void mm_lock_release_slow(const void *lock, unsigned int key);
+void mm_lock_dump_cpu(unsigned int cpu);
+
+static always_inline unsigned int _mm_lock_key(const struct domain *d,
+                                               unsigned int level)
+{
+    if ( !d )
+        return MM_LOCK_KEY(level, MM_LOCK_NO_DOMAIN);
+
+    if ( MM_LOCK_BIAS && is_control_domain(d) )
+        level += MM_LOCK_BIAS;
+
+    return MM_LOCK_KEY(level, d->domain_id);
+}
+
+static always_inline void _mm_order_check(const struct mm_lock_cpu *c,
+                                          unsigned int key, const void *lock,
+                                          const char *func)
+{
+    if ( unlikely(key < c->held[c->depth].key) )
+        mm_lock_order_violation(key, lock, func);
+}
+
+static always_inline void _mm_push(struct mm_lock_cpu *c, unsigned int key,
+                                   const void *lock, const char *func)
+{
+    unsigned int depth = c->depth + 1;
+
+    if ( unlikely(depth > MM_LOCK_DEPTH) )
+        mm_lock_overflow(key, func);
+
+    c->held[depth].key = key;
+    c->held[depth].lock = lock;
+    c->held[depth].func = func;
+    c->depth = depth;
+}
+
+static always_inline void _mm_release_lock(const void *lock)
+{
+    struct mm_lock_cpu *c = &this_cpu(mm_lock_cpu);
+
+    if ( likely(c->held[c->depth].lock == lock) )
+        c->depth--;
+    else
+        mm_lock_release_slow(lock, 0);
+}
+
+/* The effective level of the highest lock this CPU holds; 0 if none. */
+static inline unsigned int _get_lock_level(void)
+{
+    const struct mm_lock_cpu *c = &this_cpu(mm_lock_cpu);
+
+    return MM_LOCK_KEY_LEVEL(c->held[c->depth].key);
+}
+
+static inline void mm_lock_init(mm_lock_t *l)
+{
+    spin_lock_init(&l->lock);
+    l->locker = -1;
+    l->locker_function = "nobody";
+    l->unlock_level = 0;
+}
+
+static inline bool mm_locked_by_me(const mm_lock_t *l)
+{
+    return l->lock.recurse_cpu == current->processor;
+}
+
+static always_inline void _mm_lock(const struct domain *d, mm_lock_t *l,
+                                   const char *func, unsigned int level,
+                                   bool rec)
+{
+    struct mm_lock_cpu *c;
+    unsigned int key;
+
+    if ( rec && mm_locked_by_me(l) )
+    {
+        spin_lock_recursive(&l->lock);
+        return;
+    }
+
+    c = &this_cpu(mm_lock_cpu);
+    key = _mm_lock_key(d, level);
+    _mm_order_check(c, key, l, func);
+    spin_lock_recursive(&l->lock);
+    if ( unlikely(l->lock.recurse_cnt != 1) )
+        mm_lock_retaken(l, func);
+    _mm_push(c, key, l, func);
+}
+
+static inline void mm_unlock(mm_lock_t *l)
+{
+    if ( l->lock.recurse_cnt == 1 )
+        _mm_release_lock(l);
+    spin_unlock_recursive(&l->lock);
+}
+
+static inline void mm_rwlock_init(mm_rwlock_t *l)
+{
+    percpu_rwlock_resource_init(&l->lock, p2m_percpu_rwlock);
+    l->locker = -1;
+    l->locker_function = "nobody";
+    l->unlock_level = 0;
+}
+
+static inline int mm_write_locked_by_me(mm_rwlock_t *l)
+{
+    return l->locker == get_processor_id();
+}
+
+static always_inline void _mm_write_lock(const struct domain *d,
+                                         mm_rwlock_t *l, const char *func,
+                                         unsigned int level)
+{
+    if ( !mm_write_locked_by_me(l) )
+    {
+        struct mm_lock_cpu *c = &this_cpu(mm_lock_cpu);
+        unsigned int key = _mm_lock_key(d, level);
+
+        _mm_order_check(c, key, l, func);
+        percpu_write_lock(p2m_percpu_rwlock, &l->lock);
+        l->locker = get_processor_id();
+        _mm_push(c, key, l, func);
+    }
+    else
+        block_lock_speculation();
+    l->recurse_count++;
+}
+
+static inline void mm_write_unlock(mm_rwlock_t *l)
+{
+    if ( --(l->recurse_count) != 0 )
+        return;
+    l->locker = -1;
+    _mm_release_lock(l);
+    percpu_write_unlock(p2m_percpu_rwlock, &l->lock);
+}
+
+static always_inline void _mm_read_lock(const struct domain *d,
+                                        mm_rwlock_t *l, const char *func,
+                                        unsigned int level)
+{
+    struct mm_lock_cpu *c = &this_cpu(mm_lock_cpu);
+    unsigned int key = _mm_lock_key(d, level);
+
+    _mm_order_check(c, key, l, func);
+    percpu_read_lock(p2m_percpu_rwlock, &l->lock);
+    _mm_push(c, key, l, func);
+}
+
+static inline void mm_read_unlock(mm_rwlock_t *l)
+{
+    _mm_release_lock(l);
+    percpu_read_unlock(p2m_percpu_rwlock, &l->lock);
+}
+
+/*
+ * Order constraints for locks that are not mm locks.  The caller keeps an
+ * int between post_lock and unlock (upstream's "unlock level"); we keep the
+ * constraint's key in it, which is how the unlock finds its entry.
+ */
+static inline void _mm_enforce_order_lock_pre(const struct domain *d,
+                                              unsigned int level,
+                                              const char *func)
+{
+    _mm_order_check(&this_cpu(mm_lock_cpu), _mm_lock_key(d, level), NULL,
+                    func);
+}
+
+static inline void _mm_enforce_order_lock_post(const struct domain *d,
+                                               unsigned int level,
+                                               int *unlock_level,
+                                               unsigned short *recurse_count,
+                                               const char *func)
+{
+    struct mm_lock_cpu *c = &this_cpu(mm_lock_cpu);
+    unsigned int key = _mm_lock_key(d, level);
+
+    if ( recurse_count && (*recurse_count)++ != 0 )
+        return;
+
+    /* The pre_lock hook checked the order; nothing was taken since. */
+    ASSERT(key >= c->held[c->depth].key);
+    *unlock_level = key;
+    _mm_push(c, key, NULL, func);
+}
+
+static inline void mm_enforce_order_unlock(int unlock_level,
+                                           unsigned short *recurse_count)
+{
+    struct mm_lock_cpu *c = &this_cpu(mm_lock_cpu);
+    const struct mm_lock_held *top = &c->held[c->depth];
+
+    if ( recurse_count )
+    {
+        BUG_ON(*recurse_count == 0);
+        if ( --(*recurse_count) != 0 )
+            return;
+    }
+
+    if ( likely(!top->lock && top->key == (unsigned int)unlock_level) )
+        c->depth--;
+    else
+        mm_lock_release_slow(NULL, unlock_level);
+}
+
+/* The wrappers are generated per class, naming the calling function. */
+#define declare_mm_lock(name)                                               \
+    static always_inline void mm_lock_##name(                               \
+        const struct domain *d, mm_lock_t *l, const char *func, bool rec)   \
+    {                                                                       \
+        _mm_lock(d, l, func, MM_LOCK_ORDER_##name, rec);                    \
+    }
+#define declare_mm_rwlock(name)                                             \
+    static always_inline void mm_write_lock_##name(                         \
+        const struct domain *d, mm_rwlock_t *l, const char *func)           \
+    {                                                                       \
+        _mm_write_lock(d, l, func, MM_LOCK_ORDER_##name);                   \
+    }                                                                       \
+    static always_inline void mm_read_lock_##name(                          \
+        const struct domain *d, mm_rwlock_t *l, const char *func)           \
+    {                                                                       \
+        _mm_read_lock(d, l, func, MM_LOCK_ORDER_##name);                    \
+    }
+#define declare_mm_order_constraint(name)                                   \
+    static inline void mm_enforce_order_lock_pre_##name(                    \
+        const struct domain *d, const char *func)                           \
+    {                                                                       \
+        _mm_enforce_order_lock_pre(d, MM_LOCK_ORDER_##name, func);          \
+    }                                                                       \
+    static inline void mm_enforce_order_lock_post_##name(                   \
+        const struct domain *d, int *unlock_level,                          \
+        unsigned short *recurse_count, const char *func)                    \
+    {                                                                       \
+        _mm_enforce_order_lock_post(d, MM_LOCK_ORDER_##name, unlock_level,  \
+                                    recurse_count, func);                   \
+    }
+
+#define mm_lock(name, d, l)           mm_lock_##name(d, l, __func__, false)
+#define mm_lock_recursive(name, d, l) mm_lock_##name(d, l, __func__, true)
+#define mm_write_lock(name, d, l)     mm_write_lock_##name(d, l, __func__)
+#define mm_read_lock(name, d, l)      mm_read_lock_##name(d, l, __func__)
+
+#ifdef CONFIG_HVM
+
+declare_mm_lock(nestedp2m)
+#define nestedp2m_lock(d)   mm_lock(nestedp2m, d, &(d)->arch.nested_p2m_lock)
+#define nestedp2m_unlock(d) mm_unlock(&(d)->arch.nested_p2m_lock)
+
+declare_mm_rwlock(p2m)
+
+declare_mm_order_constraint(per_page_sharing)
+#define page_sharing_mm_pre_lock() \
+    mm_enforce_order_lock_pre_per_page_sharing(NULL, __func__)
+#define page_sharing_mm_post_lock(l, r) \
+    mm_enforce_order_lock_post_per_page_sharing(NULL, (l), (r), __func__)
+#define page_sharing_mm_unlock(l, r) mm_enforce_order_unlock((l), (r))
+
+declare_mm_lock(altp2mlist)
+#define altp2m_list_lock(d)   mm_lock(altp2mlist, d, \
+                                      &(d)->arch.altp2m_list_lock)
+#define altp2m_list_unlock(d) mm_unlock(&(d)->arch.altp2m_list_lock)
+
+declare_mm_rwlock(altp2m)
+
+/*
+ * A macro, not a function, so that the held-lock record and the violation
+ * report name the function that wanted the p2m, not p2m_lock itself.
+ */
+#define p2m_lock(p) _p2m_lock(p, __func__)
+static always_inline void _p2m_lock(struct p2m_domain *p, const char *func)
+{
+    if ( p2m_is_altp2m(p) )
+        mm_write_lock_altp2m(p->domain, &p->lock, func);
+    else
+        mm_write_lock_p2m(p->domain, &p->lock, func);
+    p->defer_flush++;
+}
+
+static inline void p2m_unlock(struct p2m_domain *p)
+{
+    if ( --p->defer_flush == 0 )
+        p2m_unlock_and_tlb_flush(p);
+    else
+        mm_write_unlock(&p->lock);
+}
+
+#define gfn_lock(p, g, o)     p2m_lock(p)
+#define gfn_unlock(p, g, o)   p2m_unlock(p)
+#define p2m_read_lock(p)      mm_read_lock(p2m, (p)->domain, &(p)->lock)
+#define p2m_read_unlock(p)    mm_read_unlock(&(p)->lock)
+#define p2m_locked_by_me(p)   mm_write_locked_by_me(&(p)->lock)
+#define gfn_locked_by_me(p, g) p2m_locked_by_me(p)
+
+#define gfn_lock_if(c, p, g, o) _gfn_lock_if(c, p, __func__)
+static always_inline void _gfn_lock_if(bool condition, struct p2m_domain *p,
+                                       const char *func)
+{
+    if ( condition )
+        _p2m_lock(p, func);
+    else
+        block_lock_speculation();
+}
+
+declare_mm_lock(pod)
+#define pod_lock(p)           mm_lock(pod, (p)->domain, &(p)->pod.lock)
+#define pod_unlock(p)         mm_unlock(&(p)->pod.lock)
+#define pod_locked_by_me(p)   mm_locked_by_me(&(p)->pod.lock)
+
+#endif /* CONFIG_HVM */
+
+declare_mm_order_constraint(page_alloc)
+#define page_alloc_mm_pre_lock(d) \
+    mm_enforce_order_lock_pre_page_alloc(d, __func__)
+#define page_alloc_mm_post_lock(d, l) \
+    mm_enforce_order_lock_post_page_alloc(d, &(l), NULL, __func__)
+#define page_alloc_mm_unlock(l)   mm_enforce_order_unlock((l), NULL)
+
+declare_mm_lock(paging)
+#define paging_lock(d)           mm_lock(paging, d, &(d)->arch.paging.lock)
+#define paging_lock_recursive(d) \
+    mm_lock_recursive(paging, d, &(d)->arch.paging.lock)
+#define paging_unlock(d)         mm_unlock(&(d)->arch.paging.lock)
+#define paging_locked_by_me(d)   mm_locked_by_me(&(d)->arch.paging.lock)
+
+#endif /* _MM_LOCKS_H */
+
+/*
+ * Local variables:
+ * mode: C
+ * c-file-style: "BSD"
+ * c-basic-offset: 4
+ * indent-tabs-mode: nil
+ * End:
+ */

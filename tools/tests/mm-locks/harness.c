@@ -188,12 +188,14 @@ unsigned int h_cur_cpu(void)
     return emul_cpu;
 }
 
-#ifdef EMUL_CURRENT_BIAS
 void h_set_caller(unsigned int dom)
 {
+#ifdef EMUL_CURRENT_BIAS
     emul_current_domain = &doms[dom].d;
-}
+#else
+    (void)dom;
 #endif
+}
 
 struct h_op {
     enum h_class c;

@@ -53,6 +53,11 @@ void h_init(void);
 void h_dom_setup(unsigned int i, unsigned int domid, bool control,
                  bool hardware, int target_slot);
 void h_cpu(unsigned int cpu);
+/*
+ * The domain making the hypercall.  Only the "current" variant (the
+ * rejected bias for the caller's locks) reads it.
+ */
+void h_set_caller(unsigned int dom);
 unsigned int h_cur_cpu(void);
 
 enum h_result h_acquire(enum h_class c, unsigned int dom, unsigned int inst,

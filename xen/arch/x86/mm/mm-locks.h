@@ -14,7 +14,10 @@
  * for the control domain, while the order stays independent of who calls:
  * any pair of flows that could deadlock trips the check in one of them.
  * Locks of equal level on different domains must be taken in increasing
- * domain id, the convention mem_sharing's get_two_gfns() follows.
+ * domain id, the convention mem_sharing's get_two_gfns() follows.  Memory
+ * sharing is also the one user that breaks it: mem_sharing_fork_page()
+ * locks a fork's p2m and then its parent's, whatever their ids, so with
+ * CONFIG_MEM_SHARING equal levels are left unordered, as upstream does.
  *
  * Each CPU keeps the mm locks it holds on a small stack.  Because every
  * push is checked against the top, the stack is sorted, so the top is the
@@ -92,6 +95,13 @@ enum { MM_LOCK_CLASSES(MM_LOCK_LEVEL_ENUM) };
 #define MM_LOCK_KEY_LEVEL(key)    ((key) >> 16)
 #define MM_LOCK_KEY_DOMID(key)    ((key) & 0xffffU)
 
+/* The part of a key that orders: see the top of this file. */
+#ifdef CONFIG_MEM_SHARING
+#define MM_LOCK_ORDER_MASK  (~0xffffU)
+#else
+#define MM_LOCK_ORDER_MASK  (~0U)
+#endif
+
 /* Locks one CPU can hold at once; slot 0 is a sentinel of key 0. */
 #define MM_LOCK_DEPTH           16
 
@@ -134,7 +144,8 @@ static always_inline void _mm_order_check(const struct mm_lock_cpu *c,
                                           unsigned int key, const void *lock,
                                           const char *func)
 {
-    if ( unlikely(key < c->held[c->depth].key) )
+    if ( unlikely((key & MM_LOCK_ORDER_MASK) <
+                  (c->held[c->depth].key & MM_LOCK_ORDER_MASK)) )
         mm_lock_order_violation(key, lock, func);
 }
 
@@ -297,7 +308,8 @@ static inline void _mm_enforce_order_lock_post(const struct domain *d,
         return;
 
     /* The pre_lock hook checked the order; nothing was taken since. */
-    ASSERT(key >= c->held[c->depth].key);
+    ASSERT((key & MM_LOCK_ORDER_MASK) >=
+           (c->held[c->depth].key & MM_LOCK_ORDER_MASK));
     *unlock_level = key;
     _mm_push(c, key, NULL, func);
 }

@@ -1,0 +1,36 @@
+# Pinned inputs and knobs of the build. Any of them can be set on the make
+# command line, e.g. `make JOBS=4` or `make XEN_SRC=$HOME/xen`.
+
+# The Xen source: Debian's `xen` source package, pinned to one version of
+# the bookworm suite. `make` stops and names the versions that are offered
+# when this one is gone.
+XEN_DEB_SOURCE  ?= xen
+XEN_DEB_VERSION ?= 4.17.5+72-g01140da4e8-1
+DEBIAN_SUITE    ?= bookworm
+DEBIAN_SUITES   ?= $(DEBIAN_SUITE) $(DEBIAN_SUITE)-updates
+DEBIAN_KEYRING  ?= /usr/share/keyrings/debian-archive-keyring.gpg
+
+# Empty: take the archive URI from this machine's own apt sources (the
+# entry serving $(DEBIAN_SUITE)/main from Debian). Set it to use another
+# Debian mirror. No host name is written down here on purpose.
+DEBIAN_MIRROR ?=
+
+# Your own Xen 4.17 tree, used as the pristine input instead of Debian's.
+XEN_SRC ?=
+
+# Parallel jobs of one hypervisor build.
+JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+
+# Seconds: network timeout of one archive request, limit of the whole
+# fetch, and limit of one hypervisor build (about 65 s on 2 cores).
+FETCH_TIMEOUT    ?= 30
+FETCH_TIME_LIMIT ?= 600
+BUILD_TIMEOUT    ?= 1800
+
+# Seconds between progress lines of long steps.
+PROGRESS_EVERY ?= 10
+
+# Debian packages the fetch, apply and hypervisor build need.
+DEPS_PKGS += build-essential binutils make flex bison python3 \
+             dpkg-dev git xz-utils gzip ca-certificates gnupg gpgv \
+             debian-archive-keyring util-linux coreutils diffutils shellcheck

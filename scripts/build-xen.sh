@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Build one hypervisor variant out of tree and publish it.
+#   build-xen.sh VARIANT SRC_TREE DEBUG(y|n) [EXTRA_CFLAGS_XEN_CORE]
+# Objects in $BUILD/obj/VARIANT (kept, so rebuilds are incremental);
+# xen, xen.gz, xen-syms, .config and build-info in $BUILD/out/VARIANT;
+# log in $BUILD/logs/build-VARIANT.log.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+(( $# == 3 || $# == 4 )) ||
+    die "usage: $0 VARIANT SRC_TREE DEBUG(y|n) [EXTRA_CFLAGS_XEN_CORE]"
+VARIANT=$1 SRC=$2 DEBUG=$3 EXTRA_CFLAGS=${4:-}
+: "${BUILD:?}"
+JOBS=${JOBS:-$(nproc)}
+BUILD_TIMEOUT=${BUILD_TIMEOUT:-1800}
+
+OBJ=$BUILD/obj/$VARIANT
+OUT=$BUILD/out/$VARIANT
+LOG=$BUILD/logs/build-$VARIANT.log
+
+# Our own make's flags and command-line variables must not leak into Xen's.
+xen_make()
+{
+    env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
+        make -C "$SRC/xen" O="$OBJ" "$@"
+}
+
+config_is_wanted()
+{
+    if [[ $DEBUG == y ]]; then
+        grep -qx 'CONFIG_DEBUG=y' "$OBJ/.config"
+    else
+        grep -qx '# CONFIG_DEBUG is not set' "$OBJ/.config"
+    fi
+}
+
+configure_and_build()
+{
+    if [[ ! -f $OBJ/.config ]] || ! config_is_wanted; then
+        echo "configuring: defconfig, CONFIG_DEBUG=$DEBUG"
+        xen_make defconfig
+        if [[ $DEBUG == y ]]; then
+            echo 'CONFIG_DEBUG=y' >>"$OBJ/.config"
+            xen_make olddefconfig
+        fi
+        config_is_wanted ||
+            { echo "error: .config does not have CONFIG_DEBUG=$DEBUG"; exit 1; }
+    fi
+    timeout --kill-after=30 "$BUILD_TIMEOUT" \
+        env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
+        make -C "$SRC/xen" O="$OBJ" -j"$JOBS" \
+        EXTRA_CFLAGS_XEN_CORE="$EXTRA_CFLAGS"
+}
+
+compile_h_value()
+{
+    sed -n -E "s/^#define $1[[:space:]]+\"?([^\"]*)\"?\$/\\1/p" \
+        "$OBJ/include/xen/compile.h" | sed -n 1p
+}
+
+# Each file is replaced whole, `xen` last: it is the target make watches.
+publish()
+{
+    local seconds=$1 kind=$2 full version f
+
+    # Keep the time of the last build from scratch beside incremental ones.
+    full=$seconds
+    if [[ $kind == incremental ]]; then
+        full=$(sed -n 's/^full_build_seconds=//p' "$OUT/build-info" \
+            2>/dev/null || true)
+    fi
+    version=$(compile_h_value XEN_VERSION).$(compile_h_value XEN_SUBVERSION)
+    version+=$(compile_h_value XEN_EXTRAVERSION)
+    mkdir -p "$OUT"
+    if [[ $OBJ/xen.gz -nt $OBJ/xen ]]; then
+        cp "$OBJ/xen.gz" "$OUT/.xen.gz.tmp"
+    else
+        gzip -n -9 <"$OBJ/xen" >"$OUT/.xen.gz.tmp"
+    fi
+    cp "$OBJ/xen-syms" "$OUT/.xen-syms.tmp"
+    cp "$OBJ/.config" "$OUT/..config.tmp"
+    cat >"$OUT/.build-info.tmp" <<EOF
+variant=$VARIANT
+source=$SRC
+commit=$COMMIT
+xen_version=$version
+changeset=$(compile_h_value XEN_CHANGESET)
+config_debug=$DEBUG
+extra_cflags=$EXTRA_CFLAGS
+jobs=$JOBS
+build_seconds=$seconds
+build_kind=$kind
+full_build_seconds=$full
+built_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+EOF
+    cp "$OBJ/xen" "$OUT/.xen.tmp"
+    for f in xen.gz xen-syms .config build-info xen; do
+        mv "$OUT/.$f.tmp" "$OUT/$f"
+    done
+}
+
+build()
+{
+    local start=$SECONDS seconds status=0 kind=incremental
+
+    COMMIT=$(git -C "$SRC" --git-dir=.git rev-parse HEAD 2>/dev/null || echo none)
+    [[ -f $OBJ/.config ]] || kind=full
+    mkdir -p "$OBJ"
+    msg "build $VARIANT: $SRC/xen -> $OBJ (CONFIG_DEBUG=$DEBUG" \
+        "${EXTRA_CFLAGS:+EXTRA_CFLAGS_XEN_CORE=$EXTRA_CFLAGS }-j$JOBS; log: $LOG)"
+    run_logged "build $VARIANT" "$LOG" configure_and_build || status=$?
+    if (( status == 124 || status == 137 )); then
+        die "building the $VARIANT hypervisor took over" \
+            "BUILD_TIMEOUT=$BUILD_TIMEOUT s; log: $LOG"
+    elif (( status != 0 )); then
+        die "building the $VARIANT hypervisor failed; log: $LOG"
+    fi
+    seconds=$((SECONDS - start))
+    publish "$seconds" "$kind"
+    msg "build $VARIANT: $kind build done in $seconds s (-j$JOBS)" \
+        "-> $OUT/{xen,xen.gz,xen-syms,.config}"
+}
+
+need_tools make gcc ld:binutils readelf:binutils flex bison python3 \
+    gzip timeout:coreutils flock:util-linux
+[[ $DEBUG == y || $DEBUG == n ]] || die "DEBUG must be y or n, not $DEBUG"
+[[ -f $SRC/xen/Makefile ]] || die "$SRC is not a Xen tree (no xen/Makefile)"
+# The source tree's lock keeps apply from rewriting it under the build.
+with_lock "$BUILD/obj/.$VARIANT.lock" with_lock -s "$SRC.lock" build

@@ -1,0 +1,122 @@
+# shellcheck shell=bash
+# Helpers shared by the pipeline scripts; source it, do not run it.
+#   msg TEXT...              progress line on stdout
+#   die TEXT...              one error line on stderr, exit 1
+#   need_tools TOOL[:PKG]... die naming the missing tools and `make deps`
+#   run_logged LABEL LOG CMD...
+#                            run CMD (errexit on) with its output in LOG,
+#                            printing a progress line every PROGRESS_EVERY
+#                            seconds; on failure print the log's tail and
+#                            path, and return CMD's status
+#   with_lock [-s] FILE CMD...
+#                            run CMD holding a lock on FILE, exclusive or
+#                            (-s) shared, so agents sharing build/ do not
+#                            race: a build holds its source tree's lock
+#                            shared, the step that rewrites the tree holds
+#                            it exclusive
+#   tree_git DIR ARGS...     git on the repository DIR/.git only (never a
+#                            parent repository), fixed identity and dates
+#   manifest_entries FILE    the paths listed in a MANIFEST, one per line
+
+PROGRESS_EVERY=${PROGRESS_EVERY:-10}
+
+msg()
+{
+    printf '==> %s\n' "$*"
+}
+
+die()
+{
+    printf 'error: %s\n' "$*" >&2
+    exit 1
+}
+
+need_tools()
+{
+    local spec tool missing=()
+
+    for spec in "$@"; do
+        tool=${spec%%:*}
+        command -v "$tool" >/dev/null 2>&1 || missing+=("$spec")
+    done
+    if (( ${#missing[@]} )); then
+        die "missing tools: ${missing[*]} (tool:package); run \`make deps\` (as root) first"
+    fi
+}
+
+# A filter rather than a background job: a foreground pipeline gets Ctrl-C
+# like the rest of make, so nothing is left running on its own.
+_progress_filter()
+{
+    local label=$1 log=$2 line="" start=$SECONDS
+    local next=$((SECONDS + PROGRESS_EVERY))
+
+    while IFS= read -r line || [[ -n $line ]]; do
+        printf '%s\n' "$line"
+        if (( SECONDS >= next )); then
+            printf '    %s: %d s, at: %.60s\n' "$label" \
+                $((SECONDS - start)) "$line" >&3
+            next=$((SECONDS + PROGRESS_EVERY))
+        fi
+    done >"$log"
+}
+
+run_logged()
+{
+    local label=$1 log=$2 status errexit=$-
+    shift 2
+
+    mkdir -p "$(dirname "$log")"
+    set +e
+    (set -e; "$@") </dev/null 2>&1 | _progress_filter "$label" "$log" 3>&1
+    status=${PIPESTATUS[0]}
+    [[ $errexit != *e* ]] || set -e
+    if (( status != 0 )); then
+        printf -- '---- last 40 lines of %s ----\n' "$log" >&2
+        tail -n 40 "$log" >&2
+        printf -- '---- end of %s ----\n' "$log" >&2
+    fi
+    return "$status"
+}
+
+with_lock()
+{
+    local mode=-x lock
+
+    if [[ $1 == -s ]]; then
+        mode=-s
+        shift
+    fi
+    lock=$1
+    shift
+    mkdir -p "$(dirname "$lock")"
+    (
+        if ! flock "$mode" -n 9; then
+            msg "waiting for $lock (another make is using it)"
+            flock "$mode" 9
+        fi
+        "$@"
+    ) 9>>"$lock"
+}
+
+# Fixed identity and dates make the commits of the same inputs identical
+# on every machine, so the tree's changeset in the Xen banner is too.
+tree_git()
+{
+    local dir=$1
+    shift
+
+    GIT_AUTHOR_NAME=xen-pipeline GIT_AUTHOR_EMAIL=pipeline@localhost \
+    GIT_COMMITTER_NAME=xen-pipeline GIT_COMMITTER_EMAIL=pipeline@localhost \
+    GIT_AUTHOR_DATE='2000-01-01T00:00:00Z' \
+    GIT_COMMITTER_DATE='2000-01-01T00:00:00Z' \
+    git -C "$dir" --git-dir=.git --work-tree=. \
+        -c core.hooksPath=/dev/null -c commit.gpgSign=false \
+        -c tag.gpgSign=false -c core.autocrlf=false -c gc.auto=0 "$@"
+}
+
+manifest_entries()
+{
+    sed -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' \
+        -e '/^#/d' -e '/^$/d' "$1"
+}

@@ -39,6 +39,7 @@ enum upstream {
     UP_TIEBREAK,        /* upstream allows equal levels across domains */
     UP_KEY,             /* upstream has no debug key */
     UP_RECORD,          /* upstream has no bounded per-CPU record */
+    UP_RECURSION,       /* upstream lowers the level on a recursive take */
 };
 
 static const char *const upstream_names[] = {
@@ -49,6 +50,7 @@ static const char *const upstream_names[] = {
     [UP_TIEBREAK] = "tie-break",
     [UP_KEY] = "debug-key",
     [UP_RECORD] = "record",
+    [UP_RECURSION] = "recursion",
 };
 
 struct test_case {
@@ -89,6 +91,9 @@ static const struct test_case hand_cases[] = {
     { "recursive re-take below the top skips the check",
       "+nestedp2m d1 R; +paging d1; +nestedp2m d1 R; -nestedp2m d1;"
       "-paging d1; -nestedp2m d1; =0" },
+    { "recursive re-take below the top keeps the level",
+      "+nestedp2m d1 R; +paging d1; +nestedp2m d1 R; =paging;"
+      "+p2m d1 !BUG", UP_RECURSION },
     { "non-recursive re-take panics",
       "+paging d1; +paging d1 !panic; log:already held by" },
     { "non-recursive re-take names the holder's function",

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Build the Debian package of the patched release hypervisor into $DEB_OUT:
+#   /boot/xen-4.17-mmlocks-amd64.gz      (20_linux_xen lists /boot/xen*)
+#   /boot/xen-4.17-mmlocks-amd64.config  (skipped by grub as */*.config)
+#   /usr/share/doc/<package>/{copyright,changelog.Debian.gz,README.Debian,
+#                             BUILD-INFO}
+# Names never clash with Debian's xen-hypervisor-4.17-amd64. Metadata and
+# maintainer scripts come from scripts/deb/ (INSTALL.md: how to use it;
+# lintian.md: its lintian tags, explained).
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+: "${TOP:?}" "${BUILD:?}" "${XEN_DEB_VERSION:?}" "${DEB_OUT:?}"
+
+PACKAGE=xen-hypervisor-4.17-mmlocks-amd64
+XEN_FLAVOUR=4.17-mmlocks-amd64
+XEN_NAME=xen-$XEN_FLAVOUR
+TEMPLATES=$TOP/scripts/deb
+RELEASE=$BUILD/out/release
+STAGE=$DEB_OUT/stage
+DOC=$STAGE/usr/share/doc/$PACKAGE
+
+identity()
+{
+    git -C "$TOP" config "user.$1" ||
+        git -C "$TOP" log -1 --format="%a${1:0:1}" 2>/dev/null || true
+}
+
+build_info()
+{
+    sed -n "s/^$1=//p" "$RELEASE/build-info"
+}
+
+# Our files and patches, one changelog bullet each, wrapped at 78 columns.
+changes()
+{
+    local f line
+
+    {
+        manifest_entries "$TOP/xen/MANIFEST" | sed 's/$/ (ours)/'
+        for f in "$TOP"/patches/*.patch; do
+            [[ -f $f ]] || continue
+            printf 'patches/%s: %s\n' "$(basename "$f" | cut -c1-4)" \
+                "$(git mailinfo /dev/null /dev/null <"$f" | sed -n 's/^Subject: //p')"
+        done
+    } | while IFS= read -r line; do
+        fold -s -w 72 <<<"$line" |
+            sed -e 's/ *$//' -e '1s/^/    - /' -e '2,$s/^/      /'
+    done
+}
+
+fill()
+{
+    sed -e "s|@PACKAGE@|$PACKAGE|g" -e "s|@VERSION@|$VERSION|g" \
+        -e "s|@MAINTAINER@|$MAINTAINER|g" \
+        -e "s|@XEN_DEB_VERSION@|$XEN_DEB_VERSION|g" \
+        -e "s|@XEN_NAME@|$XEN_NAME|g" -e "s|@XEN_FLAVOUR@|$XEN_FLAVOUR|g" \
+        -e "s|@XEN_VERSION@|$XEN_VERSION|g" -e "s|@COMMIT@|$COMMIT|g" \
+        -e "s|@DATE@|$DATE|g" -e "s|@YEAR@|$YEAR|g" \
+        -e "s|@INSTALLED_SIZE@|${INSTALLED_SIZE:-}|g" "$TEMPLATES/$1" |
+        awk -v changes="$(changes)" '$0 == "@CHANGES@" { print changes; next } 1'
+}
+
+stage()
+{
+    rm -rf "$STAGE"
+    install -D -m 0644 "$RELEASE/xen.gz" "$STAGE/boot/$XEN_NAME.gz"
+    install -D -m 0644 "$RELEASE/.config" "$STAGE/boot/$XEN_NAME.config"
+    install -d -m 0755 "$DOC" "$STAGE/DEBIAN"
+    fill copyright.in >"$DOC/copyright"
+    fill changelog.in | gzip -n -9 >"$DOC/changelog.Debian.gz"
+    cp "$TEMPLATES/INSTALL.md" "$DOC/README.Debian"
+    cat >"$DOC/BUILD-INFO" <<EOF
+package=$PACKAGE $VERSION
+hypervisor=/boot/$XEN_NAME.gz
+xen_version=$XEN_VERSION
+xen_changeset=$(build_info changeset)
+build_id=$(readelf -n "$RELEASE/xen-syms" | sed -n 's/^ *Build ID: //p')
+config_debug=n
+repository_commit=$COMMIT
+EOF
+    chmod 0644 "$DOC"/*
+    install -m 0755 "$TEMPLATES/postinst" "$TEMPLATES/postrm" "$STAGE/DEBIAN/"
+    (cd "$STAGE" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' |
+        sort -z | xargs -0 md5sum) >"$STAGE/DEBIAN/md5sums"
+    INSTALLED_SIZE=$(du -sk --exclude=DEBIAN "$STAGE" | cut -f1)
+    fill control.in >"$STAGE/DEBIAN/control"
+    chmod 0644 "$STAGE/DEBIAN/control" "$STAGE/DEBIAN/md5sums"
+    find "$STAGE" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+}
+
+need_tools dpkg-deb:dpkg readelf:binutils gzip git md5sum:coreutils
+for f in xen.gz .config xen-syms build-info; do
+    [[ -f $RELEASE/$f ]] || die "no $RELEASE/$f; run \`make release\`"
+done
+grep -qx '# CONFIG_DEBUG is not set' "$RELEASE/.config" ||
+    die "$RELEASE is not a release build (CONFIG_DEBUG is set)"
+
+MAINTAINER="$(identity name) <$(identity email)>"
+[[ $MAINTAINER != " <>" ]] || die "no maintainer: set git -C $TOP config user.name/user.email"
+COMMIT=$(git -C "$TOP" describe --always --dirty --abbrev=12)
+# The version grows with our history, so apt sees each build as an upgrade.
+VERSION=$XEN_DEB_VERSION+mmlocks$(git -C "$TOP" rev-list --count HEAD)
+XEN_VERSION=$(build_info xen_version)
+SOURCE_DATE_EPOCH=$(git -C "$TOP" log -1 --format=%ct)
+export SOURCE_DATE_EPOCH
+DATE=$(date -u -R -d "@$SOURCE_DATE_EPOCH")
+YEAR=$(date -u +%Y -d "@$SOURCE_DATE_EPOCH")
+
+mkdir -p "$DEB_OUT"
+stage
+rm -f "$DEB_OUT/${PACKAGE}"_*.deb
+DEB=$DEB_OUT/${PACKAGE}_${VERSION}_amd64.deb
+dpkg-deb --root-owner-group -Zxz --build "$STAGE" "$DEB" >/dev/null
+msg "deb: $DEB ($(du -k "$DEB" | cut -f1) KiB): /boot/$XEN_NAME.gz, Xen $XEN_VERSION release, commit $COMMIT"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Write the upstream patch series to $BUILD/series: one commit per line of
 # scripts/series/plan on top of the pristine tree, each taking its files
-# whole from our patched tree, then `git format-patch --cover-letter`.
+# whole from our patched tree or applying one of our patches as it is,
+# then `git format-patch --cover-letter`.
 # Checks the cut (every changed file in exactly one patch, the series ends
 # at our tree) and the Xen submission rules for subjects and messages.
 # See scripts/series/CUT.md.
@@ -107,7 +108,7 @@ commit_patch()
     local name=$SIGN_NAME email=$SIGN_EMAIL date=$SERIES_DATE path
     shift 3
 
-    message_for "$spec" "$tmp"
+    message_for "${spec/#=/@}" "$tmp"
     if [[ -f $tmp.info ]]; then
         name=$(info_field Author "$tmp.info")
         email=$(info_field Email "$tmp.info")
@@ -117,11 +118,16 @@ commit_patch()
         --trailer "Signed-off-by: $SIGN_NAME <$SIGN_EMAIL>" "$tmp.msg"
     check_message "$tmp.msg" "$n" "$total" || die "patch $n breaks the submission rules (above)"
 
-    git_work ls-tree patched -- "$@" | git_work update-index --index-info
-    for path in "$@"; do
-        git_work cat-file -e "patched:$path" 2>/dev/null ||
-            git_work update-index --force-remove -- "$path"
-    done
+    if [[ $spec == =* ]]; then
+        git_work apply --cached "$(plan_patch "$spec")" ||
+            die "plan line $n: ${spec#=} does not apply at this point of the series"
+    else
+        git_work ls-tree patched -- "$@" | git_work update-index --index-info
+        for path in "$@"; do
+            git_work cat-file -e "patched:$path" 2>/dev/null ||
+                git_work update-index --force-remove -- "$path"
+        done
+    fi
     tree=$(git_work write-tree)
     [[ $tree != "$(git_work rev-parse 'HEAD^{tree}')" ]] ||
         die "plan line $n ($spec) changes nothing"
@@ -130,17 +136,37 @@ commit_patch()
     git_work update-ref HEAD "$commit"
 }
 
-# Every file our tree changes is in exactly one patch.
+# "=patches/GLOB" -> the one patch of ours it names.
+plan_patch()
+{
+    local matches
+
+    # shellcheck disable=SC2206 # the glob is meant to expand
+    matches=($TOP/${1#=})
+    [[ ${#matches[@]} == 1 && -f ${matches[0]} ]] ||
+        die "plan: ${1#=} must match exactly one file, got: ${matches[*]}"
+    printf '%s\n' "${matches[0]}"
+}
+
+# Every file our tree changes is named by the plan: taken whole exactly
+# once, or touched by one of our patches applied as it is (a file may be
+# both, if it is taken whole after the patches that touch it).
 check_cut()
 {
-    local changed planned
+    local changed planned covered spec
 
     changed=$(git_work diff --no-renames --name-only pristine patched | sort)
-    planned=$(printf '%s\n' "${PLAN_PATHS[@]}" | sort)
+    planned=$(printf '%s\n' "${PLAN_PATHS[@]}" | sed '/^$/d' | sort)
     [[ -z $(uniq -d <<<"$planned") ]] ||
         die "plan names a file twice: $(uniq -d <<<"$planned" | paste -sd' ' -)"
-    [[ $changed == "$planned" ]] || die "plan and our tree disagree (< changed by our tree, > named by the plan):
-$(diff <(echo "$changed") <(echo "$planned") | grep '^[<>]')"
+    covered=$planned
+    for spec in "${PLAN_SPECS[@]}"; do
+        [[ $spec == =* ]] || continue
+        covered+=$'\n'$(git apply --numstat "$(plan_patch "$spec")" | cut -f3)
+    done
+    covered=$(sed '/^$/d' <<<"$covered" | sort -u)
+    [[ $changed == "$covered" ]] || die "plan and our tree disagree (< changed by our tree, > named by the plan):
+$(diff <(echo "$changed") <(echo "$covered") | grep '^[<>]')"
 }
 
 fill_cover_letter()
@@ -171,11 +197,13 @@ read_plan()
     PLAN_SPECS=() PLAN_LINES=() PLAN_PATHS=()
     while read -r spec paths; do
         [[ -z $spec || $spec == \#* ]] && continue
-        [[ -n $paths ]] || die "plan: $spec names no files"
+        [[ -n $paths || $spec == =* ]] || die "plan: $spec names no files"
+        [[ -z $paths || $spec != =* ]] ||
+            die "plan: $spec applies a patch as it is and names no files"
         PLAN_SPECS+=("$spec")
         PLAN_LINES+=("$paths")
         read -ra more <<<"$paths"
-        PLAN_PATHS+=("${more[@]}")
+        PLAN_PATHS+=("${more[@]}" "")
     done <"$PLAN_DIR/plan"
     (( ${#PLAN_SPECS[@]} )) || die "plan: no patches"
 }

@@ -8,9 +8,9 @@
 # Knobs: BOOT_TIMEOUT (seconds per boot), BOOT_CLIENT_ARGS (test-logdirty
 # options for the demo, e.g. '--size 512 --rounds 4'), BOOT_SOAK_SECONDS
 # and BOOT_RELIABILITY_ARGS (the reliability run). Two of its hostile
-# cases find upstream 4.17 bugs in paging.c that stop or hang the host
-# until fixed; '--skip page-count-wrap --skip destroy-during-clean' leaves
-# them out.
+# cases find upstream 4.17 bugs in paging.c (fixed by patches 0003 and
+# 0004) that stop or hang a pristine host; the pristine-debug checks below
+# show them.
 
 BOOT_DIR      := $(TOP)/tools/tests/boot
 BOOT_BUILD    := $(BUILD)/boot

@@ -46,7 +46,7 @@ MMF_MUTANTS := no-tiebreak release-pops-top
 mmf_file_no-tiebreak      := mm-locks.h
 mmf_sed_no-tiebreak       := s/MM_LOCK_KEY(level, d->domain_id)/MM_LOCK_KEY(level, 0)/
 mmf_file_release-pops-top := mm-locks.c
-mmf_sed_release-pops-top  := s/^    i = h - c->held;$$/    i = c->depth;/
+mmf_sed_release-pops-top  := s/^    i = h - c->held;$$/    i = MM_LOCK_DEPTH_OF(c);/
 
 mmf_about_xen                     := the header of Xen 4.17
 mmf_about_nobias                  := ours built with MM_LOCK_TEST_NO_BIAS

@@ -88,7 +88,7 @@ static const char *mm_lock_mode(const struct mm_lock_held *h,
 void mm_lock_dump_cpu(unsigned int cpu)
 {
     const struct mm_lock_cpu *c = &per_cpu(mm_lock_cpu, cpu);
-    unsigned int i, depth = ACCESS_ONCE(c->depth);
+    unsigned int i, depth = ACCESS_ONCE(c->top) / sizeof(c->held[0]);
     char desc[MM_LOCK_DESC_LEN];
 
     if ( depth > MM_LOCK_DEPTH )
@@ -119,7 +119,7 @@ static const struct mm_lock_held *mm_lock_find(const struct mm_lock_cpu *c,
 {
     unsigned int i;
 
-    for ( i = c->depth; i > 0; i-- )
+    for ( i = MM_LOCK_DEPTH_OF(c); i > 0; i-- )
         if ( c->held[i].lock == lock && (lock || c->held[i].key == key) )
             return &c->held[i];
 
@@ -145,7 +145,7 @@ void noreturn mm_lock_order_violation(unsigned int key, const void *lock,
 {
     unsigned int cpu = smp_processor_id();
     const struct mm_lock_cpu *c = &this_cpu(mm_lock_cpu);
-    const struct mm_lock_held *top = &c->held[c->depth];
+    const struct mm_lock_held *top = MM_LOCK_TOP(c);
     char want[MM_LOCK_DESC_LEN], held[MM_LOCK_DESC_LEN];
 
     /* A non-recursive re-take below the top is a re-take, not an order bug. */
@@ -194,8 +194,8 @@ void mm_lock_release_slow(const void *lock, unsigned int key)
      */
     i = h - c->held;
     memmove(&c->held[i], &c->held[i + 1],
-            (c->depth - i) * sizeof(c->held[0]));
-    c->depth--;
+            (MM_LOCK_DEPTH_OF(c) - i) * sizeof(c->held[0]));
+    c->top -= sizeof(c->held[0]);
 }
 
 static void cf_check mm_lock_dump_all(unsigned char key)

@@ -111,10 +111,18 @@ struct mm_lock_held {
     const char *func;           /* who took it */
 };
 
+/*
+ * top is the byte offset of the top entry in held[], not its index: the
+ * hot path then needs no multiplication by the entry size.
+ */
 struct mm_lock_cpu {
-    unsigned int depth;
+    unsigned int top;
     struct mm_lock_held held[MM_LOCK_DEPTH + 1];
 };
+#define MM_LOCK_TOP(c) \
+    ((struct mm_lock_held *)((char *)(c)->held + (c)->top))
+#define MM_LOCK_TOP_MAX (MM_LOCK_DEPTH * sizeof(struct mm_lock_held))
+#define MM_LOCK_DEPTH_OF(c) ((c)->top / sizeof(struct mm_lock_held))
 
 DECLARE_PER_CPU(struct mm_lock_cpu, mm_lock_cpu);
 
@@ -128,16 +136,12 @@ void noreturn mm_lock_overflow(unsigned int key, const char *func);
 void mm_lock_release_slow(const void *lock, unsigned int key);
 void mm_lock_dump_cpu(unsigned int cpu);
 
-static always_inline unsigned int _mm_lock_key(const struct domain *d,
-                                               unsigned int level)
+/* The key of a lock of domain d; the bias is added without a branch. */
+static always_inline unsigned int _mm_dom_key(const struct domain *d,
+                                              unsigned int level)
 {
-    if ( !d )
-        return MM_LOCK_KEY(level, MM_LOCK_NO_DOMAIN);
-
-    if ( MM_LOCK_BIAS && is_control_domain(d) )
-        level += MM_LOCK_BIAS;
-
-    return MM_LOCK_KEY(level, d->domain_id);
+    return MM_LOCK_KEY(level, d->domain_id) +
+           (unsigned int)is_control_domain(d) * MM_LOCK_KEY(MM_LOCK_BIAS, 0);
 }
 
 static always_inline void _mm_order_check(const struct mm_lock_cpu *c,
@@ -145,30 +149,32 @@ static always_inline void _mm_order_check(const struct mm_lock_cpu *c,
                                           const char *func)
 {
     if ( unlikely((key & MM_LOCK_ORDER_MASK) <
-                  (c->held[c->depth].key & MM_LOCK_ORDER_MASK)) )
+                  (MM_LOCK_TOP(c)->key & MM_LOCK_ORDER_MASK)) )
         mm_lock_order_violation(key, lock, func);
 }
 
 static always_inline void _mm_push(struct mm_lock_cpu *c, unsigned int key,
                                    const void *lock, const char *func)
 {
-    unsigned int depth = c->depth + 1;
+    unsigned int top = c->top + sizeof(struct mm_lock_held);
+    struct mm_lock_held *h;
 
-    if ( unlikely(depth > MM_LOCK_DEPTH) )
+    if ( unlikely(top > MM_LOCK_TOP_MAX) )
         mm_lock_overflow(key, func);
 
-    c->held[depth].key = key;
-    c->held[depth].lock = lock;
-    c->held[depth].func = func;
-    c->depth = depth;
+    c->top = top;
+    h = MM_LOCK_TOP(c);
+    h->key = key;
+    h->lock = lock;
+    h->func = func;
 }
 
 static always_inline void _mm_release_lock(const void *lock)
 {
     struct mm_lock_cpu *c = &this_cpu(mm_lock_cpu);
 
-    if ( likely(c->held[c->depth].lock == lock) )
-        c->depth--;
+    if ( likely(MM_LOCK_TOP(c)->lock == lock) )
+        c->top -= sizeof(struct mm_lock_held);
     else
         mm_lock_release_slow(lock, 0);
 }
@@ -178,7 +184,7 @@ static inline unsigned int _get_lock_level(void)
 {
     const struct mm_lock_cpu *c = &this_cpu(mm_lock_cpu);
 
-    return MM_LOCK_KEY_LEVEL(c->held[c->depth].key);
+    return MM_LOCK_KEY_LEVEL(MM_LOCK_TOP(c)->key);
 }
 
 static inline void mm_lock_init(mm_lock_t *l)
@@ -208,7 +214,7 @@ static always_inline void _mm_lock(const struct domain *d, mm_lock_t *l,
     }
 
     c = &this_cpu(mm_lock_cpu);
-    key = _mm_lock_key(d, level);
+    key = _mm_dom_key(d, level);
     _mm_order_check(c, key, l, func);
     spin_lock_recursive(&l->lock);
     if ( unlikely(l->lock.recurse_cnt != 1) )
@@ -243,7 +249,7 @@ static always_inline void _mm_write_lock(const struct domain *d,
     if ( !mm_write_locked_by_me(l) )
     {
         struct mm_lock_cpu *c = &this_cpu(mm_lock_cpu);
-        unsigned int key = _mm_lock_key(d, level);
+        unsigned int key = _mm_dom_key(d, level);
 
         _mm_order_check(c, key, l, func);
         percpu_write_lock(p2m_percpu_rwlock, &l->lock);
@@ -269,7 +275,7 @@ static always_inline void _mm_read_lock(const struct domain *d,
                                         unsigned int level)
 {
     struct mm_lock_cpu *c = &this_cpu(mm_lock_cpu);
-    unsigned int key = _mm_lock_key(d, level);
+    unsigned int key = _mm_dom_key(d, level);
 
     _mm_order_check(c, key, l, func);
     percpu_read_lock(p2m_percpu_rwlock, &l->lock);
@@ -287,29 +293,23 @@ static inline void mm_read_unlock(mm_rwlock_t *l)
  * int between post_lock and unlock (upstream's "unlock level"); we keep the
  * constraint's key in it, which is how the unlock finds its entry.
  */
-static inline void _mm_enforce_order_lock_pre(const struct domain *d,
-                                              unsigned int level,
+static inline void _mm_enforce_order_lock_pre(unsigned int key,
                                               const char *func)
 {
-    _mm_order_check(&this_cpu(mm_lock_cpu), _mm_lock_key(d, level), NULL,
-                    func);
+    _mm_order_check(&this_cpu(mm_lock_cpu), key, NULL, func);
 }
 
-static inline void _mm_enforce_order_lock_post(const struct domain *d,
-                                               unsigned int level,
+static inline void _mm_enforce_order_lock_post(unsigned int key,
                                                int *unlock_level,
                                                unsigned short *recurse_count,
                                                const char *func)
 {
     struct mm_lock_cpu *c = &this_cpu(mm_lock_cpu);
-    unsigned int key = _mm_lock_key(d, level);
 
+    /* The pre_lock hook checked the order; nothing was taken since. */
     if ( recurse_count && (*recurse_count)++ != 0 )
         return;
 
-    /* The pre_lock hook checked the order; nothing was taken since. */
-    ASSERT((key & MM_LOCK_ORDER_MASK) >=
-           (c->held[c->depth].key & MM_LOCK_ORDER_MASK));
     *unlock_level = key;
     _mm_push(c, key, NULL, func);
 }
@@ -318,7 +318,7 @@ static inline void mm_enforce_order_unlock(int unlock_level,
                                            unsigned short *recurse_count)
 {
     struct mm_lock_cpu *c = &this_cpu(mm_lock_cpu);
-    const struct mm_lock_held *top = &c->held[c->depth];
+    const struct mm_lock_held *top = MM_LOCK_TOP(c);
 
     if ( recurse_count )
     {
@@ -327,8 +327,9 @@ static inline void mm_enforce_order_unlock(int unlock_level,
             return;
     }
 
-    if ( likely(!top->lock && top->key == (unsigned int)unlock_level) )
-        c->depth--;
+    /* Only constraints have their levels, so the key alone identifies. */
+    if ( likely(top->key == (unsigned int)unlock_level) )
+        c->top -= sizeof(struct mm_lock_held);
     else
         mm_lock_release_slow(NULL, unlock_level);
 }
@@ -355,13 +356,28 @@ static inline void mm_enforce_order_unlock(int unlock_level,
     static inline void mm_enforce_order_lock_pre_##name(                    \
         const struct domain *d, const char *func)                           \
     {                                                                       \
-        _mm_enforce_order_lock_pre(d, MM_LOCK_ORDER_##name, func);          \
+        _mm_enforce_order_lock_pre(_mm_dom_key(d, MM_LOCK_ORDER_##name),    \
+                                   func);                                   \
     }                                                                       \
     static inline void mm_enforce_order_lock_post_##name(                   \
         const struct domain *d, int *unlock_level,                          \
         unsigned short *recurse_count, const char *func)                    \
     {                                                                       \
-        _mm_enforce_order_lock_post(d, MM_LOCK_ORDER_##name, unlock_level,  \
+        _mm_enforce_order_lock_post(_mm_dom_key(d, MM_LOCK_ORDER_##name),   \
+                                    unlock_level, recurse_count, func);     \
+    }
+/* A constraint on a lock that belongs to no domain. */
+#define MM_LOCK_GLOBAL_KEY(name) \
+    MM_LOCK_KEY(MM_LOCK_ORDER_##name, MM_LOCK_NO_DOMAIN)
+#define declare_mm_global_order_constraint(name)                            \
+    static inline void mm_enforce_order_lock_pre_##name(const char *func)   \
+    {                                                                       \
+        _mm_enforce_order_lock_pre(MM_LOCK_GLOBAL_KEY(name), func);         \
+    }                                                                       \
+    static inline void mm_enforce_order_lock_post_##name(                   \
+        int *unlock_level, unsigned short *recurse_count, const char *func) \
+    {                                                                       \
+        _mm_enforce_order_lock_post(MM_LOCK_GLOBAL_KEY(name), unlock_level, \
                                     recurse_count, func);                   \
     }
 
@@ -378,11 +394,11 @@ declare_mm_lock(nestedp2m)
 
 declare_mm_rwlock(p2m)
 
-declare_mm_order_constraint(per_page_sharing)
+declare_mm_global_order_constraint(per_page_sharing)
 #define page_sharing_mm_pre_lock() \
-    mm_enforce_order_lock_pre_per_page_sharing(NULL, __func__)
+    mm_enforce_order_lock_pre_per_page_sharing(__func__)
 #define page_sharing_mm_post_lock(l, r) \
-    mm_enforce_order_lock_post_per_page_sharing(NULL, (l), (r), __func__)
+    mm_enforce_order_lock_post_per_page_sharing((l), (r), __func__)
 #define page_sharing_mm_unlock(l, r) mm_enforce_order_unlock((l), (r))
 
 declare_mm_lock(altp2mlist)

@@ -48,18 +48,6 @@ verify()
         { echo "not built from $src's current commit"; return 1; }
 }
 
-passed=0
-failed=0
-
-record()
-{
-    if [[ $1 == PASS ]]; then
-        passed=$((passed + 1))
-    else
-        failed=$((failed + 1))
-    fi
-    printf '%s %s\n' "$1" "${*:2}"
-}
 
 # control NAME VARIANT BREAK-COMMAND: the checker must fail on the copy.
 control()
@@ -114,5 +102,5 @@ for v in "$@"; do
         record FAIL "$v: $out"
     fi
 done
-printf '%d passed, %d failed\n' "$passed" "$failed"
-(( failed == 0 ))
+record_summary
+(( RECORD_FAILED == 0 ))

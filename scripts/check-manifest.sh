@@ -63,18 +63,6 @@ upstream_copies()
         done
 }
 
-passed=0
-failed=0
-
-record()
-{
-    if [[ $1 == PASS ]]; then
-        passed=$((passed + 1))
-    else
-        failed=$((failed + 1))
-    fi
-    printf '%s %s\n' "$1" "${*:2}"
-}
 
 # A clean scratch repository that owns one file under xen/.
 make_control_repo()
@@ -160,5 +148,5 @@ else
     record FAIL "$REPO:"
     printf '    %s\n' "${out//$'\n'/$'\n'    }"
 fi
-printf '%d passed, %d failed\n' "$passed" "$failed"
-(( failed == 0 ))
+record_summary
+(( RECORD_FAILED == 0 ))

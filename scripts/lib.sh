@@ -120,3 +120,22 @@ manifest_entries()
     sed -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' \
         -e '/^#/d' -e '/^$/d' "$1"
 }
+
+# A check script's results: "record PASS|FAIL TEXT..." prints one line and
+# counts it; record_summary prints the closing "N passed, M failed".
+RECORD_PASSED=0
+RECORD_FAILED=0
+record()
+{
+    if [[ $1 == PASS ]]; then
+        RECORD_PASSED=$((RECORD_PASSED + 1))
+    else
+        RECORD_FAILED=$((RECORD_FAILED + 1))
+    fi
+    printf '%s %s\n' "$1" "${*:2}"
+}
+
+record_summary()
+{
+    printf '%d passed, %d failed\n' "$RECORD_PASSED" "$RECORD_FAILED"
+}

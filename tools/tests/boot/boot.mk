@@ -72,7 +72,8 @@ BOOT_CHECKS := boot-check-debug-pvh boot-check-release-pvh \
                boot-check-debug-pv boot-check-nobias-debug-pvh \
                boot-check-reliability-debug-pvh \
                boot-check-lastgfn-wrap-pristine-debug-pvh \
-               boot-check-destroy-pristine-debug-pvh
+               boot-check-destroy-pristine-debug-pvh \
+               boot-check-key-pristine-debug-pvh
 .PHONY: $(BOOT_CHECKS)
 CHECK_TARGETS += $(BOOT_CHECKS)
 MAIN_TARGETS  += boot-demo
@@ -122,3 +123,8 @@ boot-check-destroy-pristine-debug-pvh: $(OUT)/pristine-debug/xen \
 	@$(call boot_run,pristine-debug,pvh,crash:hap.p2m_pages == 0,\
 	    boot-destroy-pristine-debug-pvh,\
 	    $(call boot_client_args,--case destroy-during-clean))
+
+# Negative control of the debug-key check: pristine 4.17 has no 'k' key,
+# so the basic run must fail that check and only that one.
+boot-check-key-pristine-debug-pvh: $(OUT)/pristine-debug/xen $(BOOT_INITRD)
+	@$(call boot_run,pristine-debug,pvh,fail:debug-key,boot-key-pristine-debug-pvh)

@@ -303,6 +303,31 @@ static unsigned long parse_number(const char *prog, const char *s,
     return v;
 }
 
+/*
+ * The checker's 'k' debug key must dump every CPU's mm locks: none are
+ * held once the rounds are over.  Xen 4.17 has no such key.
+ */
+static void check_debug_key(void)
+{
+    static char ring[1 << 16];
+    char *buf = ring;
+    unsigned int size = sizeof(ring) - 1;
+    const char *dump = NULL;
+    int rc = xc_send_debug_keys(xch, "k");
+
+    if ( !rc )
+        rc = xc_readconsolering(xch, buf, &size, 0, 0, NULL);
+    if ( !rc )
+    {
+        ring[size] = '\0';
+        dump = strstr(ring, "dumping mm locks held on each CPU");
+    }
+    check(dump && strstr(dump, "CPU0 holds no mm locks"), "debug-key", "%s",
+          rc ? strerror(errno)
+             : dump ? "'k' dumped every CPU's mm locks"
+                    : "no mm lock dump in Xen's console ring");
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -384,6 +409,8 @@ int main(int argc, char **argv)
                                  .nr_high = nr_sparse_high,
                                  .seed = 0x3000 };
         logdirty_round(&r);
+
+        check_debug_key();
     }
     /* Hostile last: its last case can stop a 4.17 host. */
     if ( last_gfn )

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * PVH entry: Xen starts us in 32-bit protected mode with paging off, flat
+ * segments, interrupts off, no stack, and %ebx holding the physical address
+ * of the start_info block.
+ */
+#include "pvh-abi.h"
+
+#define ELFNOTE(type, desc)                 \
+    .pushsection .note.Xen, "a", @note;     \
+    .balign 4;                              \
+    .long 2f - 1f;                          \
+    .long 4f - 3f;                          \
+    .long type;                             \
+1:  .asciz "Xen";                           \
+2:  .balign 4;                              \
+3:  desc;                                   \
+4:  .balign 4;                              \
+    .popsection
+
+ELFNOTE(ELFNOTE_GUEST_OS, .asciz "mig-guest")
+ELFNOTE(ELFNOTE_PHYS32_ENTRY, .long pvh_start)
+
+    .section .text.head, "ax", @progbits
+    .code32
+    .globl pvh_start
+pvh_start:
+    cld
+    mov     $boot_stack_top, %esp
+    push    %ebx
+    call    guest_main
+1:  hlt
+    jmp     1b
+
+    .section .bss.stack, "aw", @nobits
+    .balign 16
+boot_stack:
+    .skip   16384
+boot_stack_top:
+
+    .section .note.GNU-stack, "", @progbits

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Builds the base of the migration test's dom0: a minimal Debian bookworm
+# with Xen's 4.17 toolstack, packed as a gzip'd newc cpio (docs, locales
+# and other dead weight left out).  The kernel modules, the test guest and
+# the scenario go into a separate small archive (migrate-overlay.sh) that is
+# appended to this one, so editing the scenario does not repack 70 MB.
+#
+# usage: migrate-rootfs.sh BOOTSTRAP_DIR OUT.cpio.gz
+#   BOOTSTRAP_DIR is reused if it holds a finished debootstrap of the same
+#   suite and packages.
+set -euo pipefail
+
+if [ $# -ne 2 ]; then
+    echo "usage: $0 BOOTSTRAP_DIR OUT.cpio.gz" >&2
+    exit 2
+fi
+root=$1
+out=$2
+suite=bookworm
+packages=xen-utils-4.17,busybox,kmod,procps
+recipe="$suite minbase $packages"
+
+# The mirror comes from this machine's own apt configuration, whatever
+# format its sources are written in.
+find_mirror() {
+    apt-cache policy |
+        awk -v want="$suite/main" \
+            '$3 == want && $4 == "amd64" { print $2; exit }'
+}
+
+if [ "$(cat "$root/.bootstrapped" 2>/dev/null)" != "$recipe" ]; then
+    if [ "$(id -u)" != 0 ]; then
+        echo "error: debootstrap needs root" >&2
+        exit 1
+    fi
+    mirror=$(find_mirror)
+    if [ -z "$mirror" ]; then
+        echo "error: no $suite/main amd64 source in apt's configuration" \
+             "(apt-get update first?)" >&2
+        exit 1
+    fi
+    echo "migrate-rootfs: debootstrap $suite ($packages) from $mirror"
+    rm -rf "$root.tmp"
+    mkdir -p "$(dirname "$root")"
+    debootstrap --variant=minbase --include="$packages" \
+        "$suite" "$root.tmp" "$mirror"
+    rm -rf "$root"
+    mv "$root.tmp" "$root"
+    echo "$recipe" >"$root/.bootstrapped"
+fi
+
+echo "migrate-rootfs: packing $out"
+mkdir -p "$(dirname "$out")"
+# Left out: documentation, translations, package caches and lists, the udev
+# hardware database and python (nothing the toolstack's C programs run).
+left_out=(
+    '\.bootstrapped$'
+    'usr/share/(doc|man|info|locale|i18n|lintian|linda)/'
+    'var/cache/(apt|debconf)/'
+    'var/lib/apt/lists/'
+    '(usr/lib|etc)/udev/hwdb'
+    'usr/(lib|share)/python3'
+    'usr/lib/x86_64-linux-gnu/perl/'
+)
+left_out_re="^\\./($(IFS='|'; echo "${left_out[*]}"))"
+(
+    cd "$root"
+    find . -mindepth 1 | grep -v -E "$left_out_re" | LC_ALL=C sort |
+        cpio --quiet -o -H newc -R 0:0
+) | gzip -1 >"$out.tmp"
+mv "$out.tmp" "$out"
+echo "migrate-rootfs: $(du -m "$out" | cut -f1) MB"

@@ -62,7 +62,13 @@ scenario_lines() { tr -d '\r' <"$log" | grep -a '^migrate: ' || true; }
 echo "migrate-check: figures from $log"
 case $expect in
     pass)
-        scenario_lines | sed -n '/migrate: summary:/,$p' | sed 's/^/  /'
+        if [ "$status" = 0 ]; then
+            scenario_lines | sed -n '/migrate: summary:/,$p' | sed 's/^/  /'
+        else
+            scenario_lines |
+                grep -E '^migrate: (migration [0-9]+:|save |FAIL)' |
+                sed 's/^/  /'
+        fi
         ;;
     violation)
         scenario_lines | tail -n 4 | sed 's/^/  /'

@@ -85,7 +85,7 @@ check_guest() {
     [ "$(field "$status" bad)" = 0 ] ||
         fail "guest found corrupted memory: $status" \
              "($(cat "$work"/*.trace 2>/dev/null | grep -c '^corrupt ' ||
-                 true) pages corrupted on purpose)"
+                 true) copies of the page corrupted on purpose)"
     [ "$(field "$status" suspends)" = "$want_suspends" ] ||
         fail "guest reports $(field "$status" suspends) suspends," \
              "expected $want_suspends: $status"

@@ -30,56 +30,22 @@
 #include <string.h>
 #include <time.h>
 
-#include <xenctrl.h>
-#include <xendevicemodel.h>
+#include "logdirty.h"
 
-static unsigned int nr_failures, nr_passes;
-#define fail(fmt, ...)                          \
-({                                              \
-    nr_failures++;                              \
-    (void)printf(fmt, ##__VA_ARGS__);           \
-})
+/* The globals logdirty-lib.c works with. */
+unsigned int nr_failures, nr_passes;
+xc_interface *xch;
+xendevicemodel_handle *dmod;
+xentoollog_logger *quiet_logger;
 
-#define PAGES_PER_MIB         (1UL << (20 - XC_PAGE_SHIFT))
-#define BITS_PER_BITMAP_PAGE  (XC_PAGE_SIZE * 8)
-#define SUPERPAGE_ORDER       9
-#define SUPERPAGE_PAGES       (1UL << SUPERPAGE_ORDER)
 #define NULL_CALLS            1000
-
-static xc_interface *xch;
-static xendevicemodel_handle *dmod;
 
 static double now_ms(void)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+    return now_seconds() * 1e3;
 }
 
-static void check(bool ok, const char *name, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void check(bool ok, const char *name, const char *fmt, ...)
-{
-    char details[256];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(details, sizeof(details), fmt, ap);
-    va_end(ap);
-
-    if ( ok )
-    {
-        nr_passes++;
-        printf("CHECK %s: PASS %s\n", name, details);
-    }
-    else
-        fail("CHECK %s: FAIL %s\n", name, details);
-}
-
-/* nr_pages of measured memory, plus the page above it. */
-static int guest_create(uint32_t *domid, unsigned long nr_pages)
+static int bench_guest_create(uint32_t *domid, unsigned long nr_pages)
 {
     struct xen_domctl_createdomain create = {
         .flags = XEN_DOMCTL_CDF_hvm | XEN_DOMCTL_CDF_hap,
@@ -127,15 +93,6 @@ static int guest_create(uint32_t *domid, unsigned long nr_pages)
     xc_domain_destroy(xch, *domid);
     errno = rc;
     return -1;
-}
-
-static unsigned long count_bits(const unsigned long *map, unsigned long nr)
-{
-    unsigned long i, n = 0;
-
-    for ( i = 0; i < nr / (8 * sizeof(*map)); i++ )
-        n += __builtin_popcountl(map[i]);
-    return n;
 }
 
 static void usage(const char *prog)
@@ -205,7 +162,7 @@ int main(int argc, char **argv)
     }
 
     t0 = now_ms();
-    if ( guest_create(&domid, nr_pages) )
+    if ( bench_guest_create(&domid, nr_pages) )
     {
         fail("CHECK create: FAIL %lu MiB guest: %d - %s\n", size_mib, errno,
              strerror(errno));
@@ -255,7 +212,7 @@ int main(int argc, char **argv)
                                       HYPERCALL_BUFFER(hbits), nr_pages, 0,
                                       &st);
         t_peek = now_ms() - t0;
-        peek_bits = count_bits(bits, nr_pages);
+        peek_bits = count_gfns(bits, nr_pages);
         peek_dirty = st.dirty_count;
 
         memset(bits, 0, (size_t)buf_pages * XC_PAGE_SIZE);
@@ -265,7 +222,7 @@ int main(int argc, char **argv)
                                        HYPERCALL_BUFFER(hbits), nr_pages, 0,
                                        &st);
         t_clean = now_ms() - t0;
-        clean_bits = count_bits(bits, nr_pages);
+        clean_bits = count_gfns(bits, nr_pages);
         clean_dirty = st.dirty_count;
 
         t0 = now_ms();

@@ -113,9 +113,12 @@ BENCH_SMOKE_BOOT    ?= y
 
 DEPS_PKGS += qemu-system-x86 busybox-static libxen-dev cpio gzip kmod
 
-$(BENCH_LOGDIRTY_CLIENT): $(BENCH_BOOT_DIR)/bench-logdirty.c
+$(BENCH_LOGDIRTY_CLIENT): $(BENCH_BOOT_DIR)/bench-logdirty.c \
+                          $(BENCH_BOOT_DIR)/logdirty-lib.c \
+                          $(BENCH_BOOT_DIR)/logdirty.h
 	@mkdir -p $(@D)
-	$(CC) -O2 -g -Wall -Wextra -Werror -static -o $@ $< \
+	$(CC) -O2 -g -Wall -Wextra -Werror -static -o $@ \
+	    $(BENCH_BOOT_DIR)/bench-logdirty.c $(BENCH_BOOT_DIR)/logdirty-lib.c \
 	    $(BENCH_LOGDIRTY_LIBS)
 
 # The boot tests' initramfs builder, with our client and /init.

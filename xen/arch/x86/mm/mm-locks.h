@@ -1,7 +1,17 @@
-/* SPDX-License-Identifier: GPL-2.0-only */
-/*
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/******************************************************************************
  * arch/x86/mm/mm-locks.h
  *
+ * Spinlocks used by the code in arch/x86/mm.
+ *
+ * Copyright (c) 2011 Citrix Systems, inc.
+ * Copyright (c) 2007 Advanced Micro Devices (Wei Huang)
+ * Copyright (c) 2006-2007 XenSource Inc.
+ * Copyright (c) 2006 Michael A Fetterman
+ * Copyright (c) 2026 The authors of the mm lock-order checker
+ */
+
+/*
  * Lock-order checking for the x86 memory-management locks.
  *
  * Deadlock freedom among the mm locks rests on one global order.  Each lock
@@ -13,6 +23,11 @@
  * takes dom0's p2m lock when dom0 is a paging domain) are therefore legal
  * for the control domain, while the order stays independent of who calls:
  * any pair of flows that could deadlock trips the check in one of them.
+ * A bias for the calling domain instead was turned down in the xen-devel
+ * review of December 2018 ("x86/mm-locks: apply a bias to lock levels for
+ * current domain") for that reason: the order would change with the
+ * caller, and two domains acting on each other could deadlock unchecked.
+ *
  * Locks of equal level on different domains must be taken in increasing
  * domain id, the convention mem_sharing's get_two_gfns() follows.  Memory
  * sharing is also the one user that breaks it: mem_sharing_fork_page()
@@ -38,19 +53,60 @@
  *
  * kind is MM_LOCK_SPIN (mm_lock_t, recursive or not), MM_LOCK_RW
  * (mm_rwlock_t: recursive write, read) or MM_LOCK_ORDER (an external lock
- * that only declares its place in the order).
+ * that only declares its place in the order).  The levels are upstream's,
+ * eight apart; a class's place follows from the nestings the mm code
+ * performs, each lock below every lock taken while it is held.
  *
- * nestedp2m   the nested-CR3 to nested-p2m mapping (per domain)
- * p2m         host p2m tables (per p2m, also nested p2ms); altp2m
- *             propagation takes altp2mlist and altp2m after it
- * per_page_sharing
- *             the memory-sharing page lock, taken before changing the
- *             p2m entry of a shared gfn; recursive, held on two pages
- * altp2mlist  the list of alternate p2ms (per domain)
- * altp2m      alternate p2m tables (per altp2m)
- * pod         populate-on-demand bookkeeping (per p2m)
- * page_alloc  d->page_alloc_lock, taken by PoD under the p2m lock
- * paging      shadow/HAP tables and the log-dirty bitmap (per domain)
+ * nestedp2m (per domain) guards the mapping from a guest's nested CR3 to
+ * the nested p2m that shadows it: the array of nested p2m tables and their
+ * LRU order, and the assignment of a table to a CR3 (setting a p2m's cr3
+ * field to anything but P2M_BASE_EADDR).  Finding or flushing a nested p2m
+ * locks that p2m under it, so it comes first.
+ *
+ * p2m (per host p2m table, nested p2ms included) guards every lookup and
+ * update of the table.  Lookups may take it for reading, changes need it
+ * for writing; the write lock is recursive because a path commonly looks
+ * a gfn up and then changes it.  Host and alternate p2ms share the
+ * implementation but are two classes: in altp2m mode a change to the host
+ * p2m is propagated to every view synchronously (ept_set_entry()), under
+ * the host p2m lock, by walking the view list and locking each view.  With
+ * altp2mlist between the two classes that propagation is in order.
+ *
+ * per_page_sharing is an order constraint on the memory-sharing page lock
+ * (a page_lock() on the shared page, not an mm_lock_t).  That lock guards
+ * the set of (domain, gfn) pairs that share the page; mem_sharing takes
+ * it with the gfn's p2m lock held (get_gfn(), get_two_gfns()), hence its
+ * place after p2m.  It is recursive because sharing locks two pages, in
+ * mfn order.  It carries no domain: mem_sharing does not name one.
+ *
+ * altp2mlist (per domain) guards the list of alternate p2ms: walking the
+ * list needs it, and destroying a view also needs every vCPU of the domain
+ * paused.  It is taken after the host p2m and before the views.
+ *
+ * altp2m (per alternate p2m) guards a view's table as p2m guards the host
+ * table, with the same read and recursive write use.
+ *
+ * pod (per p2m) guards the populate-on-demand bookkeeping: the entry and
+ * cache counts, the page lists and the sweep state.  PoD runs under the
+ * p2m lock of the gfn it populates, so it ranks above both p2m classes.
+ *
+ * page_alloc is an order constraint on d->page_alloc_lock, which is no
+ * mm_lock_t either and which the PoD code takes to move pages between the
+ * domain and its PoD cache, with the pod lock held.  The lock is not
+ * recursive.
+ *
+ * paging (per domain) guards the paging-mode state.  For shadow paging:
+ * every change to shadow and guest page-table pages, the shadow hash table
+ * and allocator, page_info's tlbflush_timestamp and the count fields of
+ * shadow pages.  For HAP: the NPT/EPT tables and mode changes.  In both it
+ * guards the log-dirty bitmap against concurrent use and teardown.  It
+ * ranks last because the p2m code reaches it with its own locks held: a
+ * p2m update allocates table pages from the paging pool and marks pages
+ * dirty, both under the paging lock.  It is taken recursively where the
+ * shadow and log-dirty code, which already hold it, call those same paths.
+ * A log-dirty operation that copies the bitmap into a paging control
+ * domain's buffer takes that domain's p2m lock under it, which only the
+ * control-domain bias (above) makes legal.
  */
 #define MM_LOCK_CLASSES(X)                      \
     X(nestedp2m,         8, MM_LOCK_SPIN)       \

@@ -1,4 +1,4 @@
-# Release side (issue 9): the upstream patch series, the Xen style check,
+# Release side: the upstream patch series, the Xen style check,
 # and the Debian package for people who boot the hypervisor on hardware.
 #   make series        build/series/: git format-patch series + cover letter
 #   make check-series  git am onto a fresh pristine tree, build, compare

@@ -96,8 +96,8 @@ check_message()
             errors=1
         fi
     done < <(tail -n +2 "$msg")
-    if grep -q '\[LEAD:' "$msg"; then
-        echo "warning: patch $n ($(head -n 1 "$msg")) still has a [LEAD: ...] placeholder" >&2
+    if grep -q '\[TBD:' "$msg"; then
+        echo "warning: patch $n ($(head -n 1 "$msg")) still has a [TBD: ...] placeholder for a result not measured yet" >&2
     fi
     return "$errors"
 }

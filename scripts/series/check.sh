@@ -8,6 +8,11 @@
 #   3. Negative controls: the series without its last patch, and with one
 #      added line of a patch altered, must fail step 1; the build without
 #      the last patch must fail step 2.
+#   4. Before all that, licence.sh: no patch removes or changes a licence
+#      or copyright line, and the header we replace keeps upstream's
+#      (GPL-2.0-or-later and its four copyright lines).  Negative controls:
+#      the patch that replaces the header with one copyright line deleted,
+#      and with its SPDX line narrowed to GPL-2.0-only, must each fail.
 # Known differences are taken out so that addresses can be demanded equal:
 # __FILE__ strings hold the absolute source path (srctree is absolute in
 # out-of-tree builds), so the build tree's path has the same length as the
@@ -21,6 +26,8 @@ set -euo pipefail
 : "${BUILD:?}" "${XEN_PRISTINE:?}" "${XEN_PATCHED:?}"
 
 SERIES=$BUILD/series
+LICENCE=$(dirname "$0")/licence.sh
+HEADER=xen/arch/x86/mm/mm-locks.h
 OURS=$BUILD/out/debug
 VARIANT=series-debug
 WORK=$BUILD/series-check
@@ -103,6 +110,72 @@ check_tree()
         echo "    negative control: $PERTURBED_NAME with one added line altered does not apply (detected)"
     fi
     tree_git "$AM" checkout -q am
+}
+
+# $1 with one licence line of $HEADER's diff damaged: "copyright" drops
+# the first copyright line the diff shows (a context line becomes a
+# removal, an added line goes), "spdx" narrows GPL-2.0-or-later to -only.
+damaged_patch()
+{
+    awk -v path="$HEADER" -v mode="$2" '
+        /^diff --git / { inside = ($NF == "b/" path) }
+        inside && !done && mode == "copyright" && /^[ +].*Copyright/ {
+            done = 1
+            if ( substr($0, 1, 1) == "+" )
+                next
+            $0 = "-" substr($0, 2)
+        }
+        inside && !done && mode == "spdx" &&
+        /^[+].*SPDX-License-Identifier: GPL-2\.0-or-later/ {
+            done = 1
+            sub(/-or-later/, "-only")
+        }
+        { print }
+        END { exit !done }' "$1"
+}
+
+# The licence check on the series with patch $1 replaced by a damaged copy
+# must fail, with a line matching $3.
+licence_control()
+{
+    local patch=$1 mode=$2 match=$3 what=$4 copy=$WORK/licence-$2.patch
+    local -a trial=()
+    local f out
+
+    damaged_patch "$patch" "$mode" >"$copy" ||
+        fail "negative control: ${patch##*/} has no $mode line of $HEADER to damage"
+    for f in "${PATCHES[@]}"; do
+        if [[ $f == "$patch" ]]; then trial+=("$copy"); else trial+=("$f"); fi
+    done
+    if out=$("$LICENCE" "$UPSTREAM" "$HEADER" "${trial[@]}" 2>&1); then
+        fail "negative control: ${patch##*/} $what passes the licence check ($copy)"
+    fi
+    grep -qE -- "$match" <<<"$out" ||
+        { echo "$out"; fail "negative control: ${patch##*/} $what fails, but not on its licence line"; }
+    echo "    negative control: ${patch##*/} $what fails: $(grep -m 1 -E -- "$match" <<<"$out" | sed 's/^[^:]*: //')"
+}
+
+check_licence()
+{
+    local patch
+
+    msg "check-series: licence and copyright lines of $HEADER"
+    UPSTREAM=$WORK/upstream-${HEADER##*/}
+    tree_git "$XEN_PRISTINE" show "pristine:$HEADER" >"$UPSTREAM" ||
+        fail "no $HEADER in the pristine tree $XEN_PRISTINE"
+    "$LICENCE" "$UPSTREAM" "$HEADER" "${PATCHES[@]}" ||
+        fail "the series removes or changes a licence or copyright line (above)"
+    patch=$(grep -l -- "^diff --git a/$HEADER " "${PATCHES[@]}" | head -n 1)
+    licence_control "$patch" copyright 'removes or changes the licence line: .*Copyright' \
+        "with one copyright line deleted"
+    licence_control "$patch" spdx 'drops the GPL notice' \
+        "with GPL-2.0-only for GPL-2.0-or-later"
+}
+
+check_sources()
+{
+    check_licence
+    check_tree
 }
 
 # The build tree follows $AM commit by commit; git rewrites only the files
@@ -192,6 +265,6 @@ done
 [[ $TREE != "$XEN_PATCHED" ]] || fail "the build tree would be $XEN_PATCHED"
 mkdir -p "$WORK"
 start=$SECONDS
-with_lock "$BUILD/src/.lock" check_tree
+with_lock "$BUILD/src/.lock" check_sources
 check_build
 msg "check-series: PASS in $((SECONDS - start)) s"

@@ -5,8 +5,8 @@
 #   /usr/share/doc/<package>/{copyright,changelog.Debian.gz,README.Debian,
 #                             BUILD-INFO}
 # Names never clash with Debian's xen-hypervisor-4.17-amd64. Metadata and
-# maintainer scripts come from scripts/deb/ (INSTALL.md: how to use it;
-# lintian.md: its lintian tags, explained).
+# maintainer scripts come from scripts/deb/ (lintian.md: its lintian tags,
+# explained); README.Debian is the install guide, docs/install.md.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -17,6 +17,7 @@ PACKAGE=xen-hypervisor-4.17-mmlocks-amd64
 XEN_FLAVOUR=4.17-mmlocks-amd64
 XEN_NAME=xen-$XEN_FLAVOUR
 TEMPLATES=$TOP/scripts/deb
+INSTALL_GUIDE=$TOP/docs/install.md
 RELEASE=$BUILD/out/release
 STAGE=$DEB_OUT/stage
 DOC=$STAGE/usr/share/doc/$PACKAGE
@@ -70,7 +71,7 @@ stage()
     install -d -m 0755 "$DOC" "$STAGE/DEBIAN"
     fill copyright.in >"$DOC/copyright"
     fill changelog.in | gzip -n -9 >"$DOC/changelog.Debian.gz"
-    cp "$TEMPLATES/INSTALL.md" "$DOC/README.Debian"
+    cp "$INSTALL_GUIDE" "$DOC/README.Debian"
     cat >"$DOC/BUILD-INFO" <<EOF
 package=$PACKAGE $VERSION
 hypervisor=/boot/$XEN_NAME.gz
@@ -91,6 +92,7 @@ EOF
 }
 
 need_tools dpkg-deb:dpkg readelf:binutils gzip git md5sum:coreutils
+[[ -f $INSTALL_GUIDE ]] || die "no install guide $INSTALL_GUIDE"
 for f in xen.gz .config xen-syms build-info; do
     [[ -f $RELEASE/$f ]] || die "no $RELEASE/$f; run \`make release\`"
 done

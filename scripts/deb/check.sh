@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# make check-deb: check the package in $DEB_OUT, then two broken copies of
-# it, which must fail (negative controls: no hypervisor; a hypervisor
-# under the name Debian's own package uses).
+# make check-deb: check the package in $DEB_OUT, then three broken copies
+# of it, which must fail (negative controls: no hypervisor; a hypervisor
+# under the name Debian's own package uses; a README.Debian that is not
+# the install guide).
 #   metadata   dpkg-deb fields: name, version, amd64, Depends on
 #              xen-utils-4.17, Provides xen-hypervisor-4.17, ...
 #   contents   dpkg-deb -c: the hypervisor and its .config in /boot, docs;
@@ -11,7 +12,8 @@
 #              multiboot2), our checker ('k' key text), a release .config
 #   install    dpkg --root into a throw-away root, beside Debian's
 #              xen-hypervisor-4.17-amd64 when apt can download it; the
-#              files land; dpkg -r removes them
+#              files land, README.Debian is docs/install.md; dpkg -r
+#              removes them
 # Then lintian: every E:/W: tag must be explained in scripts/deb/lintian.md.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -135,6 +137,8 @@ check_install()
     [[ $(dpkg-query "--root=$root" -W -f='${Status}' "$PACKAGE") == "install ok installed" ]] ||
         problem "dpkg does not list $PACKAGE as installed"
     check_image "$root"
+    cmp -s "$root/usr/share/doc/$PACKAGE/README.Debian" "$TOP/docs/install.md" ||
+        problem "README.Debian is not the install guide docs/install.md"
     "${dpkg[@]}" -r "$PACKAGE" >>"$WORK/install.log" 2>&1 || problem "dpkg -r failed"
     [[ ! -e $root/boot/$XEN_NAME.gz ]] || problem "dpkg -r left /boot/$XEN_NAME.gz"
 }
@@ -210,5 +214,7 @@ negative_control "without the hypervisor" \
     "$(broken_copy no-hypervisor "rm boot/$XEN_NAME.gz")"
 negative_control "that installs Debian's file name" \
     "$(broken_copy debian-name "mv boot/$XEN_NAME.gz boot/xen-4.17-amd64.gz")"
+negative_control "whose README.Debian is not the install guide" \
+    "$(broken_copy stale-guide "echo stale >>usr/share/doc/$PACKAGE/README.Debian")"
 run_lintian
 msg "check-deb: PASS"

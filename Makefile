@@ -8,7 +8,7 @@
 # BENCH_TARGETS and MAIN_TARGETS.
 #
 # What fragments can use:
-#   TOP BUILD OUT LOGS DL SCRIPTS LIB   paths (LIB: scripts/lib.sh helpers)
+#   TOP BUILD OUT LOGS DL SCRIPTS LIB   paths (LIB: scripts/lib.sh functions)
 #   XEN_PRISTINE, XEN_PATCHED           the two Xen trees (git repositories;
 #                                       tag `pristine` in both)
 #   XEN_PRISTINE_STAMP, XEN_PATCHED_STAMP

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Helpers shared by the pipeline scripts; source it, do not run it.
+# Shell functions shared by the pipeline scripts; source it, do not run it.
 #   msg TEXT...              progress line on stdout
 #   die TEXT...              one error line on stderr, exit 1
 #   need_tools TOOL[:PKG]... die naming the missing tools and `make deps`
@@ -10,7 +10,7 @@
 #                            path, and return CMD's status
 #   with_lock [-s] FILE CMD...
 #                            run CMD holding a lock on FILE, exclusive or
-#                            (-s) shared, so agents sharing build/ do not
+#                            (-s) shared, so makes sharing one build/ do not
 #                            race: a build holds its source tree's lock
 #                            shared, the step that rewrites the tree holds
 #                            it exclusive

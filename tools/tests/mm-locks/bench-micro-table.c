@@ -8,8 +8,9 @@
  *   DIR/<impl>-<config>.txt is the output of bench-micro for that variant
  *   under callgrind (impl: floor, xen, ours; config: release, debug).
  *
- * The targets of issue 6 are printed as met or missed; they never change
- * the exit status, which only says whether every figure was there.
+ * The cost targets of the checker (ours/xen per operation) are printed as
+ * met or missed; they never change the exit status, which only says
+ * whether every figure was there.
  */
 #include <stdbool.h>
 #include <stdio.h>

@@ -183,35 +183,19 @@ BENCH_OP op_empty(struct domain *d, struct p2m_domain *p)
     critical_section();
 }
 
-BENCH_OP op_write(struct domain *d, struct p2m_domain *p)
-{
-    b_write_lock(p);
-    critical_section();
-    b_write_unlock(p);
-}
+/* One lock around the critical section. */
+#define BENCH_LOCK_OP(name, lock, unlock)                       \
+    BENCH_OP name(struct domain *d, struct p2m_domain *p)       \
+    {                                                           \
+        lock;                                                   \
+        critical_section();                                     \
+        unlock;                                                 \
+    }
 
-/* With the p2m write lock already held (see hold_write). */
-BENCH_OP op_write_relock(struct domain *d, struct p2m_domain *p)
-{
-    b_write_lock(p);
-    critical_section();
-    b_write_unlock(p);
-}
-
+BENCH_LOCK_OP(op_write, b_write_lock(p), b_write_unlock(p))
 /* With the paging lock already held (see hold_paging). */
-BENCH_OP op_recursive(struct domain *d, struct p2m_domain *p)
-{
-    b_paging_lock_recursive(d);
-    critical_section();
-    b_paging_unlock(d);
-}
-
-BENCH_OP op_read(struct domain *d, struct p2m_domain *p)
-{
-    b_read_lock(p);
-    critical_section();
-    b_read_unlock(p);
-}
+BENCH_LOCK_OP(op_recursive, b_paging_lock_recursive(d), b_paging_unlock(d))
+BENCH_LOCK_OP(op_read, b_read_lock(p), b_read_unlock(p))
 
 /* Four classes in order, released in reverse: one sequence of 8 calls. */
 BENCH_OP op_nested4(struct domain *d, struct p2m_domain *p)
@@ -279,7 +263,8 @@ static const struct bench_op {
     bench_fn_t *run, *setup, *teardown;
 } bench_ops[] = {
     { "write", op_write, hold_nothing, hold_nothing },
-    { "write-relock", op_write_relock, hold_write, release_write },
+    /* The same operation, with the p2m write lock already held. */
+    { "write-relock", op_write, hold_write, release_write },
     { "recursive", op_recursive, hold_paging, release_paging },
     { "read", op_read, hold_nothing, hold_nothing },
     { "nested4", op_nested4, hold_nothing, hold_nothing },

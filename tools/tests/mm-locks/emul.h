@@ -29,7 +29,7 @@ enum emul_event {
     EMUL_BUG,       /* BUG() or BUG_ON() */
     EMUL_PANIC,     /* panic() */
     EMUL_ASSERT,    /* ASSERT() failed */
-    EMUL_BLOCK,     /* would wait for a lock held elsewhere, or self-deadlock */
+    EMUL_BLOCK,     /* would wait for a lock held elsewhere, or deadlock */
 };
 
 extern unsigned int emul_cpu;
@@ -38,6 +38,9 @@ void emul_printk(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 void __attribute__((noreturn)) emul_throw(enum emul_event ev,
                                           const char *what);
+/* What printk() wrote since the last clear. */
+const char *emul_log(void);
+void emul_log_clear(void);
 
 #define always_inline       inline __attribute__((always_inline))
 #define noreturn            __attribute__((noreturn))
@@ -246,6 +249,8 @@ void p2m_unlock_and_tlb_flush(struct p2m_domain *p2m);
 typedef void keyhandler_fn_t(unsigned char key);
 void register_keyhandler(unsigned char key, keyhandler_fn_t *fn,
                          const char *desc, bool diagnostic);
+/* The handler registered for a debug key, or NULL. */
+keyhandler_fn_t *emul_keyhandler(unsigned char key);
 #define __initcall(fn) int (*emul_initcall_##fn)(void) = fn
 
 #define CONFIG_HVM 1

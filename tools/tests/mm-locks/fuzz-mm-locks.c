@@ -3,7 +3,7 @@
  * Differential fuzzer of the mm lock-order checker (libFuzzer).  Each input
  * is a program of lock operations on up to three simulated CPUs and three
  * domains, one of them the control domain.  Every step runs through the
- * real header (harness.h) and through the reference model (ref-order.h);
+ * real header (checker.h) and through the reference model (ref-order.h);
  * they must agree on the verdict of every step (ok, BUG, panic, or "would
  * wait"), and on every CPU's level after every step.  A disagreement prints
  * the program and aborts, which libFuzzer reports as a crash.
@@ -27,7 +27,7 @@
  * an acquisition the model refuses (self-deadlock, re-reading, recursion
  * past its bound; see ref-order.h), are skipped.  An acquisition of a lock
  * another CPU holds runs: its order check must BUG in both, or both must
- * report that it would wait (H_BLOCK), which leaves no state behind.  A
+ * report that it would wait (CHK_BLOCK), which leaves no state behind.  A
  * program ends at its first BUG or panic: the state after one is
  * undefined.
  *
@@ -41,7 +41,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "harness.h"
+#include "checker.h"
 #include "ref-order.h"
 
 #ifndef FUZZ_VARIANT
@@ -71,11 +71,11 @@ struct dom_setup {
 struct step {
     unsigned int cpu;
     bool acquire;
-    enum h_class c;
+    enum chk_class c;
     unsigned int dom, inst;
-    enum h_mode mode;
+    enum chk_mode mode;
     enum ref_verdict verdict;   /* the model's; REF_OK for a release */
-    enum h_result got;
+    enum chk_result got;
     unsigned int level;         /* the model's level of the CPU after it */
 };
 
@@ -100,7 +100,7 @@ static double elapsed(void)
 }
 
 static const char *const mode_names[] = {
-    [H_WRITE] = "", [H_READ] = " read", [H_RECURSIVE] = " recursive",
+    [CHK_WRITE] = "", [CHK_READ] = " read", [CHK_RECURSIVE] = " recursive",
 };
 
 static void decode_setup(const uint8_t *data, size_t size)
@@ -129,13 +129,13 @@ static void decode_setup(const uint8_t *data, size_t size)
         setup[third].target = ctl;
 }
 
-static void describe_lock(char *buf, size_t len, enum h_class c,
+static void describe_lock(char *buf, size_t len, enum chk_class c,
                           unsigned int dom, unsigned int inst)
 {
-    if ( c == H_SHARING )
-        snprintf(buf, len, "%s", h_class_names[c]);
+    if ( c == CHK_SHARING )
+        snprintf(buf, len, "%s", chk_class_names[c]);
     else
-        snprintf(buf, len, "%s of d%u%s", h_class_names[c],
+        snprintf(buf, len, "%s of d%u%s", chk_class_names[c],
                  setup[dom].domid, inst ? " (table 1)" : "");
 }
 
@@ -149,10 +149,10 @@ static void describe_level(char *buf, size_t len, unsigned int level)
         snprintf(buf, len, "0");
         return;
     }
-    for ( c = 0; c < H_NR_CLASSES; c++ )
+    for ( c = 0; c < CHK_NR_CLASSES; c++ )
         if ( ref_class_level(c) == base )
             break;
-    snprintf(buf, len, "%s%s", c < H_NR_CLASSES ? h_class_names[c] : "?",
+    snprintf(buf, len, "%s%s", c < CHK_NR_CLASSES ? chk_class_names[c] : "?",
              biased ? "+B" : "");
 }
 
@@ -201,9 +201,9 @@ static void print_script(FILE *f, unsigned int upto)
         if ( s->cpu != cpu )
             fprintf(f, "cpu%u; ", cpu = s->cpu);
         fprintf(f, "%c%s d%u.%u%s%s", s->acquire ? '+' : '-',
-                h_class_names[s->c], s->dom, s->inst,
-                s->mode == H_READ ? " r" :
-                s->mode == H_RECURSIVE && s->acquire ? " R" : "",
+                chk_class_names[s->c], s->dom, s->inst,
+                s->mode == CHK_READ ? " r" :
+                s->mode == CHK_RECURSIVE && s->acquire ? " R" : "",
                 s->acquire && s->verdict < ARRAY_SIZE(expect) &&
                 expect[s->verdict] ? expect[s->verdict] : "");
         if ( s->verdict == REF_OK || s->verdict == REF_WAIT )
@@ -230,7 +230,7 @@ static void print_program(FILE *f, unsigned int upto)
         fprintf(f, "  %2u  cpu%u %c %s%s  ->  %s, header %s, level %u\n",
                 i + 1, s->cpu, s->acquire ? '+' : '-', lock,
                 mode_names[s->mode], ref_verdict_names[s->verdict],
-                h_result_names[s->got], s->level);
+                chk_result_names[s->got], s->level);
     }
     fprintf(f, "as a test-mm-locks.c script (reference's expectations):\n  ");
     print_script(f, upto);
@@ -245,31 +245,31 @@ static void mismatch(const char *fmt, ...)
 
     fprintf(stderr, "\nfuzz-mm-locks: MISMATCH between the %s header "
             "(variant %s) and the reference model, in program %lu, after "
-            "%.1f s:\n  ", h_header_name, FUZZ_VARIANT, stats.programs,
+            "%.1f s:\n  ", chk_header_name, FUZZ_VARIANT, stats.programs,
             elapsed());
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fprintf(stderr, "\n");
     print_program(stderr, nr_steps);
-    fprintf(stderr, "header's log of the last step:\n%s\n", h_log());
+    fprintf(stderr, "header's log of the last step:\n%s\n", chk_log());
     fflush(stderr);
     abort();
 }
 
-static enum h_result expected_result(enum ref_verdict v)
+static enum chk_result expected_result(enum ref_verdict v)
 {
     switch ( v )
     {
     case REF_OK:
-        return H_OK;
+        return CHK_OK;
     case REF_BUG_ORDER:
     case REF_BUG_FULL:
-        return H_BUG;
+        return CHK_BUG;
     case REF_PANIC:
-        return H_PANIC;
+        return CHK_PANIC;
     case REF_WAIT:
-        return H_BLOCK;
+        return CHK_BLOCK;
     default:
         abort();
     }
@@ -295,22 +295,22 @@ static void compare_levels(const struct step *s)
 
     for ( cpu = 0; cpu < NR_CPUS; cpu++ )
     {
-        h_cpu(cpu);
-        got = h_level();
+        chk_cpu(cpu);
+        got = chk_level();
         want = ref_level(cpu);
         if ( got != want )
             mismatch("after step %u (cpu%u %c%s): CPU%u's level is %u in "
                      "the header, %u in the reference", nr_steps, s->cpu,
-                     s->acquire ? '+' : '-', h_class_names[s->c], cpu, got,
+                     s->acquire ? '+' : '-', chk_class_names[s->c], cpu, got,
                      want);
     }
-    h_cpu(s->cpu);
+    chk_cpu(s->cpu);
 }
 
 /* Run one decoded step; false when the program must end. */
 static bool run_step(struct step *s, uint8_t pick)
 {
-    enum h_result want;
+    enum chk_result want;
     const char *words;
 
     if ( !s->acquire && !ref_holds(s->cpu, s->c, s->dom, s->inst, &s->mode) )
@@ -347,14 +347,14 @@ static bool run_step(struct step *s, uint8_t pick)
     s = &prog[nr_steps - 1];
     s->level = ref_level(s->cpu);
 
-    h_cpu(s->cpu);
-    h_log_clear();
-    s->got = s->acquire ? h_acquire(s->c, s->dom, s->inst, s->mode)
-                        : h_release(s->c, s->dom, s->inst, s->mode);
+    chk_cpu(s->cpu);
+    chk_log_clear();
+    s->got = s->acquire ? chk_acquire(s->c, s->dom, s->inst, s->mode)
+                        : chk_release(s->c, s->dom, s->inst, s->mode);
     want = expected_result(s->verdict);
     if ( s->got != want )
         mismatch("step %u: the header says %s, the reference %s", nr_steps,
-                 h_result_names[s->got], ref_verdict_names[s->verdict]);
+                 chk_result_names[s->got], ref_verdict_names[s->verdict]);
 
     switch ( s->verdict )
     {
@@ -375,12 +375,12 @@ static bool run_step(struct step *s, uint8_t pick)
         break;
     }
 
-    if ( want == H_BUG || want == H_PANIC )
+    if ( want == CHK_BUG || want == CHK_PANIC )
     {
         words = expected_words(s->verdict);
-        if ( words && !strstr(h_log(), words) )
+        if ( words && !strstr(chk_log(), words) )
             mismatch("step %u: %s without \"%s\" in the log", nr_steps,
-                     h_result_names[s->got], words);
+                     chk_result_names[s->got], words);
         return false;
     }
     compare_levels(s);
@@ -396,19 +396,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     stats.programs++;
     decode_setup(data, size);
-    h_init();
+    chk_init();
     memset(rdoms, 0, sizeof(rdoms));
     for ( i = 0; i < NR_DOMS; i++ )
     {
-        h_dom_setup(i, setup[i].domid, setup[i].control, setup[i].hardware,
-                    setup[i].target);
+        chk_dom_setup(i, setup[i].domid, setup[i].control, setup[i].hardware,
+                      setup[i].target);
         rdoms[i].domid = setup[i].domid;
         rdoms[i].control = setup[i].control;
     }
-    /* The harness's spare slots: never used, but keep them unprivileged. */
+    /* checker.c's spare slots: never used, but keep them unprivileged. */
     for ( ; i < REF_NR_DOMS; i++ )
     {
-        h_dom_setup(i, 0x7000 + i, false, false, -1);
+        chk_dom_setup(i, 0x7000 + i, false, false, -1);
         rdoms[i].domid = 0x7000 + i;
     }
     ref_reset(rdoms, FUZZ_REF_BIAS);
@@ -422,15 +422,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             .acquire = !(a & 4),
             .c = (a >> 3) & 7,
             .dom = b % NR_DOMS,
-            .inst = (b / NR_DOMS) % H_NR_INST,
-            .mode = (a >> 6) == 1 ? H_READ :
-                    (a >> 6) == 2 ? H_RECURSIVE : H_WRITE,
+            .inst = (b / NR_DOMS) % CHK_NR_INST,
+            .mode = (a >> 6) == 1 ? CHK_READ :
+                    (a >> 6) == 2 ? CHK_RECURSIVE : CHK_WRITE,
         };
 
-        if ( s.mode == H_READ && !h_class_is_rw(s.c) )
-            s.mode = H_WRITE;
-        if ( s.mode == H_RECURSIVE && h_class_is_rw(s.c) )
-            s.mode = H_WRITE;
+        if ( s.mode == CHK_READ && !chk_class_is_rw(s.c) )
+            s.mode = CHK_WRITE;
+        if ( s.mode == CHK_RECURSIVE && chk_class_is_rw(s.c) )
+            s.mode = CHK_WRITE;
         ref_normalise(s.c, &s.dom, &s.inst);
         if ( !run_step(&s, b) )
             break;
@@ -456,7 +456,7 @@ static void print_stats(void)
             "fuzz-mm-locks: %lu steps compared (ok %lu, BUG on order %lu, "
             "BUG on a full record %lu, panic %lu, would wait %lu); skipped "
             "%lu (nothing held %lu, refused %lu)\n",
-            FUZZ_VARIANT, h_header_name, stats.programs, t,
+            FUZZ_VARIANT, chk_header_name, stats.programs, t,
             t > 0 ? stats.programs / t : 0.0, stats.steps, stats.ok,
             stats.bug_order, stats.bug_full, stats.panic, stats.wait,
             stats.not_held + stats.refused, stats.not_held, stats.refused);
@@ -472,12 +472,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     clock_gettime(CLOCK_MONOTONIC, &start);
 
     /* The reference writes the specified levels down on its own. */
-    for ( c = 0; c < H_NR_CLASSES; c++ )
-        if ( h_class_level(c) != ref_class_level(c) )
+    for ( c = 0; c < CHK_NR_CLASSES; c++ )
+        if ( chk_class_level(c) != ref_class_level(c) )
         {
             fprintf(stderr, "fuzz-mm-locks: MISMATCH: class %s has level %u "
                     "in the header, %u in the reference\n",
-                    h_class_names[c], h_class_level(c), ref_class_level(c));
+                    chk_class_names[c], chk_class_level(c),
+                    ref_class_level(c));
             abort();
         }
     atexit(print_stats);

@@ -21,15 +21,15 @@ static const struct {
     unsigned int level;
     enum ref_kind kind;
     bool per_instance;  /* one lock per p2m rather than per domain */
-} classes[H_NR_CLASSES] = {
-    [H_NESTEDP2M]  = {  8, REF_SPIN,    false },
-    [H_P2M]        = { 16, REF_RW,      true  },
-    [H_SHARING]    = { 24, REF_SHARING, false },
-    [H_ALTP2MLIST] = { 32, REF_SPIN,    false },
-    [H_ALTP2M]     = { 40, REF_RW,      true  },
-    [H_POD]        = { 48, REF_SPIN,    true  },
-    [H_PAGE_ALLOC] = { 56, REF_PLAIN,   false },
-    [H_PAGING]     = { 64, REF_SPIN,    false },
+} classes[CHK_NR_CLASSES] = {
+    [CHK_NESTEDP2M]  = {  8, REF_SPIN,    false },
+    [CHK_P2M]        = { 16, REF_RW,      true  },
+    [CHK_SHARING]    = { 24, REF_SHARING, false },
+    [CHK_ALTP2MLIST] = { 32, REF_SPIN,    false },
+    [CHK_ALTP2M]     = { 40, REF_RW,      true  },
+    [CHK_POD]        = { 48, REF_SPIN,    true  },
+    [CHK_PAGE_ALLOC] = { 56, REF_PLAIN,   false },
+    [CHK_PAGING]     = { 64, REF_SPIN,    false },
 };
 
 const char *const ref_verdict_names[] = {
@@ -42,7 +42,7 @@ const char *const ref_verdict_names[] = {
     [REF_SKIP_MISUSE] = "refused: misuse",
 };
 
-#define NR_LOCKS (H_NR_CLASSES * REF_NR_DOMS * REF_NR_INST)
+#define NR_LOCKS (CHK_NR_CLASSES * REF_NR_DOMS * REF_NR_INST)
 
 struct lock_state {
     int owner;                  /* CPU holding it exclusively, or -1 */
@@ -51,9 +51,9 @@ struct lock_state {
 };
 
 struct held {
-    enum h_class c;
+    enum chk_class c;
     unsigned int dom, inst;
-    enum h_mode mode;           /* H_WRITE, or H_READ for a read lock */
+    enum chk_mode mode;           /* CHK_WRITE, or CHK_READ for a read lock */
     unsigned int level, domid;
 };
 
@@ -81,24 +81,24 @@ void ref_reset(const struct ref_dom new_doms[REF_NR_DOMS],
     memset(nr_held, 0, sizeof(nr_held));
 }
 
-unsigned int ref_class_level(enum h_class c)
+unsigned int ref_class_level(enum chk_class c)
 {
     return classes[c].level;
 }
 
-void ref_normalise(enum h_class c, unsigned int *dom, unsigned int *inst)
+void ref_normalise(enum chk_class c, unsigned int *dom, unsigned int *inst)
 {
-    if ( c == H_SHARING )
+    if ( c == CHK_SHARING )
         *dom = 0;
     if ( !classes[c].per_instance )
         *inst = 0;
 }
 
-static struct lock_state *state_of(enum h_class c, unsigned int dom,
+static struct lock_state *state_of(enum chk_class c, unsigned int dom,
                                    unsigned int inst)
 {
     ref_normalise(c, &dom, &inst);
-    if ( c >= H_NR_CLASSES || dom >= REF_NR_DOMS || inst >= REF_NR_INST )
+    if ( c >= CHK_NR_CLASSES || dom >= REF_NR_DOMS || inst >= REF_NR_INST )
         abort();
 
     return &locks[(c * REF_NR_DOMS + dom) * REF_NR_INST + inst];
@@ -114,11 +114,11 @@ static bool ranks_below(unsigned int level_a, unsigned int domid_a,
     return domid_a < domid_b;
 }
 
-static void rank_of(enum h_class c, unsigned int dom, unsigned int *level,
+static void rank_of(enum chk_class c, unsigned int dom, unsigned int *level,
                     unsigned int *domid)
 {
     *level = classes[c].level;
-    if ( c == H_SHARING )
+    if ( c == CHK_SHARING )
     {
         *domid = REF_NO_DOMID;
         return;
@@ -142,7 +142,7 @@ static bool order_allows(unsigned int cpu, unsigned int level,
     return true;
 }
 
-static int find_held(unsigned int cpu, enum h_class c, unsigned int dom,
+static int find_held(unsigned int cpu, enum chk_class c, unsigned int dom,
                      unsigned int inst)
 {
     unsigned int i;
@@ -156,8 +156,8 @@ static int find_held(unsigned int cpu, enum h_class c, unsigned int dom,
     return -1;
 }
 
-static void record(unsigned int cpu, enum h_class c, unsigned int dom,
-                   unsigned int inst, enum h_mode mode)
+static void record(unsigned int cpu, enum chk_class c, unsigned int dom,
+                   unsigned int inst, enum chk_mode mode)
 {
     struct held *h = &held[cpu][nr_held[cpu]++];
 
@@ -169,7 +169,7 @@ static void record(unsigned int cpu, enum h_class c, unsigned int dom,
     rank_of(c, dom, &h->level, &h->domid);
 }
 
-static void unrecord(unsigned int cpu, enum h_class c, unsigned int dom,
+static void unrecord(unsigned int cpu, enum chk_class c, unsigned int dom,
                      unsigned int inst)
 {
     int i = find_held(cpu, c, dom, inst);
@@ -179,9 +179,9 @@ static void unrecord(unsigned int cpu, enum h_class c, unsigned int dom,
     held[cpu][i] = held[cpu][--nr_held[cpu]];
 }
 
-enum ref_verdict ref_acquire(unsigned int cpu, enum h_class c,
+enum ref_verdict ref_acquire(unsigned int cpu, enum chk_class c,
                              unsigned int dom, unsigned int inst,
-                             enum h_mode mode)
+                             enum chk_mode mode)
 {
     struct lock_state *s = state_of(c, dom, inst);
     enum ref_kind kind = classes[c].kind;
@@ -191,17 +191,17 @@ enum ref_verdict ref_acquire(unsigned int cpu, enum h_class c,
     unsigned int level, domid;
 
     /* Normalise the mode to what the class offers. */
-    if ( kind != REF_RW && mode == H_READ )
-        mode = H_WRITE;
-    if ( kind != REF_SPIN && mode == H_RECURSIVE )
-        mode = H_WRITE;
-    recursion = mine && ((kind == REF_SPIN && mode == H_RECURSIVE) ||
-                         (kind == REF_RW && mode == H_WRITE));
+    if ( kind != REF_RW && mode == CHK_READ )
+        mode = CHK_WRITE;
+    if ( kind != REF_SPIN && mode == CHK_RECURSIVE )
+        mode = CHK_WRITE;
+    recursion = mine && ((kind == REF_SPIN && mode == CHK_RECURSIVE) ||
+                         (kind == REF_RW && mode == CHK_WRITE));
 
     /* Outside the checker's contract: refuse without changing anything. */
-    if ( kind == REF_RW && mode == H_READ && reading )
+    if ( kind == REF_RW && mode == CHK_READ && reading )
         return REF_SKIP_MISUSE;
-    if ( (kind == REF_RW && (mode == H_READ ? mine : reading)) ||
+    if ( (kind == REF_RW && (mode == CHK_READ ? mine : reading)) ||
          (kind == REF_PLAIN && mine) )
         return REF_SKIP_SELF_DEADLOCK;
     if ( (recursion && s->depth >= REF_MAX_RECURSION) ||
@@ -221,7 +221,7 @@ enum ref_verdict ref_acquire(unsigned int cpu, enum h_class c,
     if ( !order_allows(cpu, level, domid) )
         return REF_BUG_ORDER;
 
-    if ( s->owner >= 0 || (kind == REF_RW && mode == H_WRITE && s->readers) )
+    if ( s->owner >= 0 || (kind == REF_RW && mode == CHK_WRITE && s->readers) )
         return REF_WAIT;
 
     /* The sharing constraint records its first acquisition only. */
@@ -235,8 +235,8 @@ enum ref_verdict ref_acquire(unsigned int cpu, enum h_class c,
     if ( kind == REF_SHARING )
         sharing_count[cpu] = 1;
 
-    record(cpu, c, dom, inst, mode == H_READ ? H_READ : H_WRITE);
-    if ( mode == H_READ )
+    record(cpu, c, dom, inst, mode == CHK_READ ? CHK_READ : CHK_WRITE);
+    if ( mode == CHK_READ )
         s->readers |= 1u << cpu;
     else if ( kind != REF_SHARING )
     {
@@ -247,8 +247,8 @@ enum ref_verdict ref_acquire(unsigned int cpu, enum h_class c,
     return REF_OK;
 }
 
-bool ref_release(unsigned int cpu, enum h_class c, unsigned int dom,
-                 unsigned int inst, enum h_mode mode)
+bool ref_release(unsigned int cpu, enum chk_class c, unsigned int dom,
+                 unsigned int inst, enum chk_mode mode)
 {
     struct lock_state *s = state_of(c, dom, inst);
     enum ref_kind kind = classes[c].kind;
@@ -262,7 +262,7 @@ bool ref_release(unsigned int cpu, enum h_class c, unsigned int dom,
         return true;
     }
 
-    if ( kind == REF_RW && mode == H_READ )
+    if ( kind == REF_RW && mode == CHK_READ )
     {
         if ( !(s->readers & (1u << cpu)) )
             return false;
@@ -298,8 +298,8 @@ unsigned int ref_nr_held(unsigned int cpu)
     return nr_held[cpu];
 }
 
-void ref_held(unsigned int cpu, unsigned int i, enum h_class *c,
-              unsigned int *dom, unsigned int *inst, enum h_mode *mode)
+void ref_held(unsigned int cpu, unsigned int i, enum chk_class *c,
+              unsigned int *dom, unsigned int *inst, enum chk_mode *mode)
 {
     const struct held *h = &held[cpu][i];
 
@@ -309,8 +309,8 @@ void ref_held(unsigned int cpu, unsigned int i, enum h_class *c,
     *mode = h->mode;
 }
 
-bool ref_holds(unsigned int cpu, enum h_class c, unsigned int dom,
-               unsigned int inst, enum h_mode *mode)
+bool ref_holds(unsigned int cpu, enum chk_class c, unsigned int dom,
+               unsigned int inst, enum chk_mode *mode)
 {
     int i = find_held(cpu, c, dom, inst);
 

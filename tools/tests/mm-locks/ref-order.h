@@ -36,15 +36,15 @@
 
 #include <stdbool.h>
 
-#include "harness.h"    /* enum h_class and enum h_mode, for their names */
+#include "checker.h"    /* enum chk_class and enum chk_mode, for their names */
 
 #define REF_BIAS            128
 #define REF_NO_DOMID        0xffffU
 #define REF_MAX_HELD        16
 #define REF_MAX_RECURSION   8
-#define REF_NR_CPUS         H_NR_CPUS
-#define REF_NR_DOMS         H_NR_DOMS
-#define REF_NR_INST         H_NR_INST
+#define REF_NR_CPUS         CHK_NR_CPUS
+#define REF_NR_DOMS         CHK_NR_DOMS
+#define REF_NR_INST         CHK_NR_INST
 
 enum ref_verdict {
     REF_OK,
@@ -69,26 +69,26 @@ extern const char *const ref_verdict_names[];
  */
 void ref_reset(const struct ref_dom doms[REF_NR_DOMS], unsigned int bias);
 /* The specified level of a class (no bias). */
-unsigned int ref_class_level(enum h_class c);
+unsigned int ref_class_level(enum chk_class c);
 /* Refusals (REF_SKIP_*) and REF_WAIT leave the state unchanged. */
-enum ref_verdict ref_acquire(unsigned int cpu, enum h_class c,
+enum ref_verdict ref_acquire(unsigned int cpu, enum chk_class c,
                              unsigned int dom, unsigned int inst,
-                             enum h_mode mode);
+                             enum chk_mode mode);
 /* False, and nothing changes, unless the CPU holds the lock in that mode. */
-bool ref_release(unsigned int cpu, enum h_class c, unsigned int dom,
-                 unsigned int inst, enum h_mode mode);
+bool ref_release(unsigned int cpu, enum chk_class c, unsigned int dom,
+                 unsigned int inst, enum chk_mode mode);
 /* The effective level of the highest lock the CPU holds; 0 if none. */
 unsigned int ref_level(unsigned int cpu);
 
 /* What a CPU holds, for the fuzzer to pick releases from. */
 unsigned int ref_nr_held(unsigned int cpu);
-void ref_held(unsigned int cpu, unsigned int i, enum h_class *c,
-              unsigned int *dom, unsigned int *inst, enum h_mode *mode);
+void ref_held(unsigned int cpu, unsigned int i, enum chk_class *c,
+              unsigned int *dom, unsigned int *inst, enum chk_mode *mode);
 /* Whether the CPU holds the lock; if so, *mode says how. */
-bool ref_holds(unsigned int cpu, enum h_class c, unsigned int dom,
-               unsigned int inst, enum h_mode *mode);
+bool ref_holds(unsigned int cpu, enum chk_class c, unsigned int dom,
+               unsigned int inst, enum chk_mode *mode);
 /* The dom and inst the model uses for a lock: 0 where they do not apply. */
-void ref_normalise(enum h_class c, unsigned int *dom, unsigned int *inst);
+void ref_normalise(enum chk_class c, unsigned int *dom, unsigned int *inst);
 
 #endif /* REF_ORDER_H */
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Who gets the control-domain bias, tested against the real header through
- * harness.h.  Only is_control_domain() domains may get it: not a domU, not
+ * checker.h.  Only is_control_domain() domains may get it: not a domU, not
  * a device model with a target, not a hardware domain split off from the
  * control domain.  And nothing a guest can reach may make one domU's locks
  * rank above another's: the rank of a lock depends on its class, on
@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "harness.h"
+#include "checker.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -140,37 +140,37 @@ static int target_slot(enum target t)
 static void host(const struct role *a, unsigned int domid_a,
                  const struct role *b, unsigned int domid_b)
 {
-    h_init();
-    h_dom_setup(SLOT_CONTROL, CONTROL_DOMID, true, true, -1);
-    h_dom_setup(SLOT_DOMU, DOMU_DOMID, false, false, -1);
-    h_dom_setup(SLOT_A, domid_a, a->control, a->hardware,
-                target_slot(a->target));
-    h_dom_setup(SLOT_B, domid_b, b->control, b->hardware,
-                target_slot(b->target));
-    h_cpu(0);
+    chk_init();
+    chk_dom_setup(SLOT_CONTROL, CONTROL_DOMID, true, true, -1);
+    chk_dom_setup(SLOT_DOMU, DOMU_DOMID, false, false, -1);
+    chk_dom_setup(SLOT_A, domid_a, a->control, a->hardware,
+                  target_slot(a->target));
+    chk_dom_setup(SLOT_B, domid_b, b->control, b->hardware,
+                  target_slot(b->target));
+    chk_cpu(0);
 }
 
-static bool has_domain(enum h_class c)
+static bool has_domain(enum chk_class c)
 {
-    return c != H_SHARING;
+    return c != CHK_SHARING;
 }
 
 /* Taking the first lock of a pair failed: no verdict on the second. */
 #define FIRST_REFUSED (-1)
 
 /* Take x then y on a fresh CPU; the outcome of y. */
-static int pair(enum h_class cx, unsigned int x, enum h_class cy,
+static int pair(enum chk_class cx, unsigned int x, enum chk_class cy,
                 unsigned int y)
 {
-    if ( h_acquire(cx, x, 0, H_WRITE) != H_OK )
+    if ( chk_acquire(cx, x, 0, CHK_WRITE) != CHK_OK )
         return FIRST_REFUSED;
 
-    return h_acquire(cy, y, 0, H_WRITE);
+    return chk_acquire(cy, y, 0, CHK_WRITE);
 }
 
 static const char *result_name(int r)
 {
-    return r == FIRST_REFUSED ? "first lock refused" : h_result_names[r];
+    return r == FIRST_REFUSED ? "first lock refused" : chk_result_names[r];
 }
 
 /*
@@ -180,42 +180,42 @@ static const char *result_name(int r)
 static void test_levels(void)
 {
     unsigned int i, d, max = 0;
-    enum h_class c;
+    enum chk_class c;
 
     printf("== only is_control_domain() domains get the bias "
            "(every class, domain ids 0 1 5 32751)\n");
 
     case_begin();
-    for ( c = 0; c < H_NR_CLASSES; c++ )
-        if ( h_class_level(c) > max )
-            max = h_class_level(c);
-    check(h_bias() > max, "bias %u does not exceed the top class level %u",
-          h_bias(), max);
+    for ( c = 0; c < CHK_NR_CLASSES; c++ )
+        if ( chk_class_level(c) > max )
+            max = chk_class_level(c);
+    check(chk_bias() > max, "bias %u does not exceed the top class level %u",
+          chk_bias(), max);
     case_end(false, "the bias (%u) exceeds every class level (top %u)",
-             h_bias(), max);
+             chk_bias(), max);
 
     for ( i = 0; i < ARRAY_SIZE(roles); i++ )
     {
         const struct role *r = &roles[i];
-        unsigned int bias = r->control ? h_bias() : 0;
+        unsigned int bias = r->control ? chk_bias() : 0;
 
         case_begin();
         for ( d = 0; d < ARRAY_SIZE(test_domids); d++ )
-            for ( c = 0; c < H_NR_CLASSES; c++ )
+            for ( c = 0; c < CHK_NR_CLASSES; c++ )
             {
-                enum h_result res;
-                unsigned int want = h_class_level(c) +
+                enum chk_result res;
+                unsigned int want = chk_class_level(c) +
                                     (has_domain(c) ? bias : 0);
 
                 host(r, test_domids[d], &roles[0], DOMU_DOMID + 1);
-                res = h_acquire(c, SLOT_A, 0, H_WRITE);
-                check(res == H_OK, "%s of d%u: %s", h_class_names[c],
-                      test_domids[d], h_result_names[res]);
-                check(h_level() == want, "%s of d%u: level %u, expected %u",
-                      h_class_names[c], test_domids[d], h_level(), want);
-                h_release(c, SLOT_A, 0, H_WRITE);
-                check(h_level() == 0, "%s of d%u: level %u after release",
-                      h_class_names[c], test_domids[d], h_level());
+                res = chk_acquire(c, SLOT_A, 0, CHK_WRITE);
+                check(res == CHK_OK, "%s of d%u: %s", chk_class_names[c],
+                      test_domids[d], chk_result_names[res]);
+                check(chk_level() == want, "%s of d%u: level %u, expected %u",
+                      chk_class_names[c], test_domids[d], chk_level(), want);
+                chk_release(c, SLOT_A, 0, CHK_WRITE);
+                check(chk_level() == 0, "%s of d%u: level %u after release",
+                      chk_class_names[c], test_domids[d], chk_level());
             }
         case_end(false, "%-68s %s", role_name(r),
                  r->control ? "gets the bias" : "no bias");
@@ -241,21 +241,21 @@ static void test_verdicts(void)
 
         case_begin();
         host(r, 5, &roles[0], 1);
-        up = pair(H_PAGING, SLOT_B, H_NESTEDP2M, SLOT_A);
+        up = pair(CHK_PAGING, SLOT_B, CHK_NESTEDP2M, SLOT_A);
         host(r, 5, &roles[0], 1);
-        down = pair(H_NESTEDP2M, SLOT_A, H_PAGING, SLOT_B);
+        down = pair(CHK_NESTEDP2M, SLOT_A, CHK_PAGING, SLOT_B);
         if ( r->control )
         {
-            check(up == H_OK, "domU paging then its nestedp2m: %s",
+            check(up == CHK_OK, "domU paging then its nestedp2m: %s",
                   result_name(up));
-            check(down == H_BUG, "its nestedp2m then domU paging: %s",
+            check(down == CHK_BUG, "its nestedp2m then domU paging: %s",
                   result_name(down));
         }
         else
         {
-            check(up == H_BUG, "domU paging then its nestedp2m: %s",
+            check(up == CHK_BUG, "domU paging then its nestedp2m: %s",
                   result_name(up));
-            check(down == H_OK, "its nestedp2m then domU paging: %s",
+            check(down == CHK_OK, "its nestedp2m then domU paging: %s",
                   result_name(down));
         }
         case_end(false, "%-68s %s", role_name(r),
@@ -272,10 +272,10 @@ static void check_guest_pair(unsigned int ra, unsigned int ida,
                              unsigned int rb, unsigned int idb,
                              unsigned int caller)
 {
-    enum h_class ca, cb;
+    enum chk_class ca, cb;
 
-    for ( ca = 0; ca < H_NR_CLASSES; ca++ )
-        for ( cb = ca; cb < H_NR_CLASSES; cb++ )
+    for ( ca = 0; ca < CHK_NR_CLASSES; ca++ )
+        for ( cb = ca; cb < CHK_NR_CLASSES; cb++ )
         {
             bool a_first = cb > ca || ida < idb;
             int up, down;
@@ -283,15 +283,15 @@ static void check_guest_pair(unsigned int ra, unsigned int ida,
             if ( !has_domain(ca) || !has_domain(cb) )
                 continue;
             host(&roles[ra], ida, &roles[rb], idb);
-            h_set_caller(caller);
+            chk_set_caller(caller);
             up = pair(ca, SLOT_A, cb, SLOT_B);
             host(&roles[ra], ida, &roles[rb], idb);
-            h_set_caller(caller);
+            chk_set_caller(caller);
             down = pair(cb, SLOT_B, ca, SLOT_A);
-            check(up == (a_first ? H_OK : H_BUG) &&
-                  down == (a_first ? H_BUG : H_OK),
+            check(up == (a_first ? CHK_OK : CHK_BUG) &&
+                  down == (a_first ? CHK_BUG : CHK_OK),
                   "%s of d%u then %s of d%u: %s; the reverse: %s",
-                  h_class_names[ca], ida, h_class_names[cb], idb,
+                  chk_class_names[ca], ida, chk_class_names[cb], idb,
                   result_name(up), result_name(down));
         }
 }
@@ -339,41 +339,41 @@ static void test_guest_pairs(void)
 static void test_guest_levels(void)
 {
     unsigned int r, caller, cpu, cases = 0, before = cases_failed;
-    enum h_class c;
+    enum chk_class c;
 
     printf("== a guest's level ignores the calling domain and the CPU\n");
     shown = 0;
     for ( r = 0; r < NR_GUEST_ROLES; r++ )
-        for ( caller = 0; caller < H_NR_DOMS; caller++ )
+        for ( caller = 0; caller < CHK_NR_DOMS; caller++ )
         {
             case_begin();
-            for ( cpu = 0; cpu < H_NR_CPUS; cpu++ )
-                for ( c = 0; c < H_NR_CLASSES; c++ )
+            for ( cpu = 0; cpu < CHK_NR_CPUS; cpu++ )
+                for ( c = 0; c < CHK_NR_CLASSES; c++ )
                 {
-                    enum h_result res;
+                    enum chk_result res;
 
                     host(&roles[r], 5, &roles[0], 1);
-                    h_set_caller(caller);
-                    h_cpu(cpu);
-                    res = h_acquire(c, SLOT_A, 0, H_WRITE);
-                    check(res == H_OK && h_level() == h_class_level(c),
+                    chk_set_caller(caller);
+                    chk_cpu(cpu);
+                    res = chk_acquire(c, SLOT_A, 0, CHK_WRITE);
+                    check(res == CHK_OK && chk_level() == chk_class_level(c),
                           "%s on CPU%u: %s, level %u, expected %u",
-                          h_class_names[c], cpu, h_result_names[res],
-                          h_level(), h_class_level(c));
+                          chk_class_names[c], cpu, chk_result_names[res],
+                          chk_level(), chk_class_level(c));
                 }
             cases++;
             case_end(true, "%s, called by slot %u", role_name(&roles[r]),
                      caller);
         }
     printf("   %u combinations of guest role and caller, each on %u CPUs "
-           "and every\n   class: %u failed\n", cases, H_NR_CPUS,
+           "and every\n   class: %u failed\n", cases, CHK_NR_CPUS,
            cases_failed - before);
 }
 
 int main(void)
 {
     printf("who gets the mm lock bias, against the %s header (variant %s)\n",
-           h_header_name, BIAS_VARIANT);
+           chk_header_name, BIAS_VARIANT);
     test_levels();
     test_verdicts();
     test_guest_pairs();

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Unit tests of the mm lock-order checker, run against the real header
- * through harness.h.  Built twice: against our header, where every case must
+ * through checker.h.  Built twice: against our header, where every case must
  * pass, and against Xen 4.17's, where the cases tagged with what upstream
  * lacks are expected to fail.  That second run shows what we added, and that
  * the tests can fail.
@@ -26,7 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness.h"
+#include "checker.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -60,24 +60,24 @@ struct test_case {
 };
 
 static const struct test_case hand_cases[] = {
-    /* The seed's flows. */
-    { "seed: domU paging then dom0 p2m (log-dirty copy)",
+    /* The flows of the xen-devel review of December 2018. */
+    { "review: domU paging then dom0 p2m (log-dirty copy)",
       "+paging d1; +p2m d0; =p2m+B; -p2m d0; =paging; -paging d1; =0" },
-    { "seed: domU paging then dom0 p2m read",
+    { "review: domU paging then dom0 p2m read",
       "+paging d1; +p2m d0 r; -p2m d0 r; -paging d1; =0" },
-    { "seed: dom0 paging then domU p2m BUGs",
+    { "review: dom0 paging then domU p2m BUGs",
       "+paging d0; +p2m d1 !BUG; log:mm locking order violation" },
-    { "seed: report names both locks with the bias",
+    { "review: report names both locks with the bias",
       "+paging d0; +p2m d1 !BUG;"
       "log:p2m of d1 (16) after paging of d0 (64+128) taken in",
       UP_REPORT },
-    { "seed: domU paging then other domU p2m BUGs (d1 calls)",
+    { "review: domU paging then other domU p2m BUGs (d1 calls)",
       "+paging d1; +p2m d2 !BUG" },
-    { "seed: domU paging then other domU p2m BUGs (d2 calls)",
+    { "review: domU paging then other domU p2m BUGs (d2 calls)",
       "+paging d2; +p2m d1 !BUG" },
-    { "seed: H1 shape, x then y across domUs passes",
+    { "review: H1 shape, x then y across domUs passes",
       "+nestedp2m d1; +p2m d2; -p2m d2; -nestedp2m d1" },
-    { "seed: H2 shape, y then x across domUs BUGs",
+    { "review: H2 shape, y then x across domUs BUGs",
       "+p2m d2; +nestedp2m d1 !BUG" },
 
     /* Recursion. */
@@ -266,13 +266,13 @@ static void add_case(const char *name, const char *script, enum upstream up)
 }
 
 /* The report's words for a lock of class c on domain slot dom (a domU). */
-static void describe(char *buf, size_t len, enum h_class c, unsigned int dom)
+static void describe(char *buf, size_t len, enum chk_class c, unsigned int dom)
 {
-    if ( c == H_SHARING )
-        snprintf(buf, len, "%s (%u)", h_class_names[c], h_class_level(c));
+    if ( c == CHK_SHARING )
+        snprintf(buf, len, "%s (%u)", chk_class_names[c], chk_class_level(c));
     else
-        snprintf(buf, len, "%s of d%u (%u)", h_class_names[c], dom,
-                 h_class_level(c));
+        snprintf(buf, len, "%s of d%u (%u)", chk_class_names[c], dom,
+                 chk_class_level(c));
 }
 
 /*
@@ -284,10 +284,10 @@ static void generate_cases(void)
     unsigned int a, b;
     char name[96], script[512];
 
-    for ( a = 0; a < H_NR_CLASSES; a++ )
-        for ( b = a + 1; b < H_NR_CLASSES; b++ )
+    for ( a = 0; a < CHK_NR_CLASSES; a++ )
+        for ( b = a + 1; b < CHK_NR_CLASSES; b++ )
         {
-            const char *x = h_class_names[a], *y = h_class_names[b];
+            const char *x = chk_class_names[a], *y = chk_class_names[b];
 
             snprintf(name, sizeof(name), "pair %s then %s on d1", x, y);
             snprintf(script, sizeof(script),
@@ -296,7 +296,8 @@ static void generate_cases(void)
             add_case(name, script, UP_SAME);
 
             snprintf(name, sizeof(name), "pair %s then %s on d1 BUGs", y, x);
-            snprintf(script, sizeof(script), "+%s d1; +%s d1 !BUG; log:", y, x);
+            snprintf(script, sizeof(script), "+%s d1; +%s d1 !BUG; log:",
+                     y, x);
             describe(script + strlen(script), sizeof(script) - strlen(script),
                      a, 1);
             strcat(script, " after ");
@@ -305,13 +306,13 @@ static void generate_cases(void)
             add_case(name, script, UP_REPORT);
         }
 
-    for ( a = 0; a < H_NR_CLASSES; a++ )
-        for ( b = 0; b < H_NR_CLASSES; b++ )
+    for ( a = 0; a < CHK_NR_CLASSES; a++ )
+        for ( b = 0; b < CHK_NR_CLASSES; b++ )
         {
-            const char *x = h_class_names[a], *y = h_class_names[b];
+            const char *x = chk_class_names[a], *y = chk_class_names[b];
 
             /* The sharing constraint has no domain to bias. */
-            if ( a == H_SHARING || b == H_SHARING )
+            if ( a == CHK_SHARING || b == CHK_SHARING )
                 continue;
 
             snprintf(name, sizeof(name), "cross %s of d1 then %s of d0", x, y);
@@ -331,9 +332,9 @@ static int class_by_name(const char *s, size_t len)
 {
     unsigned int i;
 
-    for ( i = 0; i < H_NR_CLASSES; i++ )
-        if ( strlen(h_class_names[i]) == len &&
-             !strncmp(h_class_names[i], s, len) )
+    for ( i = 0; i < CHK_NR_CLASSES; i++ )
+        if ( strlen(chk_class_names[i]) == len &&
+             !strncmp(chk_class_names[i], s, len) )
             return i;
 
     return -1;
@@ -353,7 +354,7 @@ static int parse_level(const char *s, unsigned int *level)
     c = class_by_name(s, len);
     if ( c < 0 || (plus && strcmp(plus, "+B")) )
         return -1;
-    *level = h_class_level(c) + (plus ? h_bias() : 0);
+    *level = chk_class_level(c) + (plus ? chk_bias() : 0);
 
     return 0;
 }
@@ -362,8 +363,8 @@ static int result_by_name(const char *s)
 {
     unsigned int i;
 
-    for ( i = 0; i <= H_BLOCK; i++ )
-        if ( !strcasecmp(h_result_names[i], s) )
+    for ( i = 0; i <= CHK_BLOCK; i++ )
+        if ( !strcasecmp(chk_result_names[i], s) )
             return i;
 
     return -1;
@@ -374,8 +375,8 @@ static int run_lock_step(char *step, char *why, size_t whylen)
 {
     char *tok, *save = NULL;
     bool acquire = step[0] == '+';
-    enum h_mode mode = H_WRITE;
-    int c, expect = H_OK, got;
+    enum chk_mode mode = CHK_WRITE;
+    int c, expect = CHK_OK, got;
     unsigned int dom = 0, inst = 0;
 
     tok = strtok_r(step + 1, " ", &save);
@@ -384,27 +385,27 @@ static int run_lock_step(char *step, char *why, size_t whylen)
         goto bad;
     tok = strtok_r(NULL, " ", &save);
     if ( !tok || sscanf(tok, "d%u.%u", &dom, &inst) < 1 ||
-         dom >= H_NR_DOMS || inst >= H_NR_INST )
+         dom >= CHK_NR_DOMS || inst >= CHK_NR_INST )
         goto bad;
     while ( (tok = strtok_r(NULL, " ", &save)) )
     {
         if ( !strcmp(tok, "r") )
-            mode = H_READ;
+            mode = CHK_READ;
         else if ( !strcmp(tok, "R") )
-            mode = H_RECURSIVE;
+            mode = CHK_RECURSIVE;
         else if ( tok[0] == '!' && (expect = result_by_name(tok + 1)) >= 0 )
             continue;
         else
             goto bad;
     }
 
-    got = acquire ? h_acquire(c, dom, inst, mode)
-                  : h_release(c, dom, inst, mode);
+    got = acquire ? chk_acquire(c, dom, inst, mode)
+                  : chk_release(c, dom, inst, mode);
     if ( got != expect )
     {
         snprintf(why, whylen, "%c%s d%u.%u: got %s, expected %s",
-                 acquire ? '+' : '-', h_class_names[c], dom, inst,
-                 h_result_names[got], h_result_names[expect]);
+                 acquire ? '+' : '-', chk_class_names[c], dom, inst,
+                 chk_result_names[got], chk_result_names[expect]);
         return 1;
     }
 
@@ -427,18 +428,18 @@ static int run_step(char *step, char *why, size_t whylen)
 
     if ( step[0] == '+' || step[0] == '-' )
         return run_lock_step(step, why, whylen);
-    if ( sscanf(step, "cpu%u", &n) == 1 && n < H_NR_CPUS )
+    if ( sscanf(step, "cpu%u", &n) == 1 && n < CHK_NR_CPUS )
     {
-        h_cpu(n);
+        chk_cpu(n);
         return 0;
     }
     if ( step[0] == '=' )
     {
         if ( parse_level(step + 1, &level) )
             goto bad;
-        if ( h_level() != level )
+        if ( chk_level() != level )
         {
-            snprintf(why, whylen, "level %u, expected %u (%s)", h_level(),
+            snprintf(why, whylen, "level %u, expected %u (%s)", chk_level(),
                      level, step + 1);
             return 1;
         }
@@ -449,7 +450,7 @@ static int run_step(char *step, char *why, size_t whylen)
         bool want = step[0] == 'l';
         const char *text = step + (want ? 4 : 6);
 
-        if ( !strstr(h_log(), text) == want )
+        if ( !strstr(chk_log(), text) == want )
         {
             snprintf(why, whylen, "log %s \"%s\"",
                      want ? "lacks" : "has", text);
@@ -459,7 +460,7 @@ static int run_step(char *step, char *why, size_t whylen)
     }
     if ( !strncmp(step, "key:", 4) )
     {
-        if ( !h_debug_key(step[4]) )
+        if ( !chk_debug_key(step[4]) )
         {
             snprintf(why, whylen, "no debug key '%c'", step[4]);
             return 1;
@@ -467,10 +468,10 @@ static int run_step(char *step, char *why, size_t whylen)
         return 0;
     }
     n = sscanf(step, "dom:%u:%u:%7[^:]:%u", &slot, &id, flags, &target);
-    if ( n >= 3 && slot < H_NR_DOMS )
+    if ( n >= 3 && slot < CHK_NR_DOMS )
     {
-        h_dom_setup(slot, id, strchr(flags, 'c'), strchr(flags, 'h'),
-                    n == 4 ? (int)target : -1);
+        chk_dom_setup(slot, id, strchr(flags, 'c'), strchr(flags, 'h'),
+                      n == 4 ? (int)target : -1);
         return 0;
     }
 
@@ -485,7 +486,7 @@ static int run_case(const struct test_case *tc, char *why, size_t whylen)
     char buf[512], *step, *save = NULL;
     int rc;
 
-    h_init();
+    chk_init();
     snprintf(buf, sizeof(buf), "%s", tc->script);
     for ( step = strtok_r(buf, ";", &save); step;
           step = strtok_r(NULL, ";", &save) )
@@ -498,7 +499,7 @@ static int run_case(const struct test_case *tc, char *why, size_t whylen)
 int main(int argc, char *argv[])
 {
     bool verbose = argc > 1 && !strcmp(argv[1], "-v");
-    bool is_ours = !strcmp(h_header_name, "ours");
+    bool is_ours = !strcmp(chk_header_name, "ours");
     unsigned int i, passed = 0, failed = 0, tagged = 0, tagged_failed = 0;
     unsigned int unexpected = 0, malformed = 0;
     char why[256];
@@ -544,7 +545,7 @@ int main(int argc, char *argv[])
         unexpected++;
         printf("FAIL %s: %s\n", tc->name, why);
         if ( verbose )
-            printf("---- log\n%s----\n", h_log());
+            printf("---- log\n%s----\n", chk_log());
     }
 
     if ( !is_ours )

@@ -13,7 +13,7 @@
  * Each template is instantiated with every caller and subject among the
  * control domain and two (or three) unprivileged domains, a domain acting
  * on itself included.  An instance is accepted if the policy's real checker
- * does not BUG on it: the instance runs through harness.h, which takes each
+ * does not BUG on it: the instance runs through checker.h, which takes each
  * lock with the header's own wrappers.  The model then searches for
  * deadlocks among two and three concurrent accepted instances, each holding
  * a prefix of its locks and waiting for its next one.  A lock is a class on
@@ -27,16 +27,11 @@
  */
 
 #include <errno.h>
-#include <getopt.h>
 #include <time.h>
 
 #include "emul.h"
 #include "mm-locks.h"
-#include "harness.h"
-
-#ifndef MODEL_VARIANT
-#error "MODEL_VARIANT names the header variant this binary is linked with"
-#endif
+#include "model.h"
 
 /* The class table comes from our header, so model and checker agree. */
 static const struct model_class {
@@ -49,34 +44,25 @@ static const struct model_class {
 #undef MODEL_CLASS
 };
 #define NR_CLASSES ARRAY_SIZE(classes)
-BUILD_BUG_ON(ARRAY_SIZE(classes) != H_NR_CLASSES);
+BUILD_BUG_ON(ARRAY_SIZE(classes) != CHK_NR_CLASSES);
 
-#define MAX_K           4
-#define DEFAULT_K       3
-#define DEFAULT_DOMS    4
-#define MAX_DOMS        H_NR_DOMS
 #define CONTROL_SLOT    0
-#define MAX_LOCKS       (H_NR_CLASSES * MAX_DOMS)
+#define MAX_LOCKS       (CHK_NR_CLASSES * MAX_DOMS)
 #define MAX_POLICIES    3
-#define LINE_LEN        160
-#define MAX_CX_LINES    24
 
 typedef uint64_t lockset_t;
 
 /*
  * The header's table does not say which order constraint has no domain:
- * mem_sharing.c passes none for the page-sharing lock, and the harness
+ * mem_sharing.c passes none for the page-sharing lock, and checker.c
  * does the same.  Its lock identity in the model is the page, named by
  * the domain whose gfn it backs.
  */
 static bool class_domainless(unsigned int c)
 {
-    return c == H_SHARING;
+    return c == CHK_SHARING;
 }
 
-struct step {
-    uint8_t cls, dom, inst, mode;       /* mode: enum h_mode */
-};
 
 struct template_step {
     uint8_t cls, subject, mode;         /* subject: else the caller's */
@@ -88,101 +74,56 @@ struct seq {
     uint8_t callers[MAX_POLICIES];      /* caller slots the policy accepts */
 };
 
-/* Which undetected deadlocks: by the classes of the locks in the cycle. */
-enum cycle_kind {
-    CYC_DISTINCT,       /* at least two classes */
-    CYC_SAME,           /* one class, locks of different domains */
-    CYC_PAGE,           /* page-sharing locks only: no domain in the key */
-    NR_CYC_KINDS
-};
 
-static const char *const cycle_kind_names[NR_CYC_KINDS] = {
+const char *const cycle_kind_names[NR_CYC_KINDS] = {
     [CYC_DISTINCT] = "distinct",
     [CYC_SAME] = "same",
     [CYC_PAGE] = "page",
 };
 
-static const char *const cycle_kind_words[NR_CYC_KINDS] = {
-    [CYC_DISTINCT] = "distinct classes",
-    [CYC_SAME] = "one class on two or three domains",
-    [CYC_PAGE] = "page-sharing locks (no domain in the key; any policy)",
-};
-
-/*
- * Real flows, as the hypervisor takes their locks.  Slot 0 is the control
- * domain (d0), slots 1 and 2 are domUs (d1, d2).
- */
-#define MAX_FLOW_STEPS 6
-struct flow {
-    const char *id;
-    const char *desc;
-    unsigned int caller;
-    unsigned int nr;
-    struct step s[MAX_FLOW_STEPS];
-};
-
-#define W H_WRITE
-#define RD H_READ
-static const struct flow flows[] = {
+#define W CHK_WRITE
+#define RD CHK_READ
+const struct flow flows[] = {
     { "logdirty-pvh-dom0",
       "paging_log_dirty_op, PVH dom0 on d1: copy takes d0's p2m",
-      0, 2, { { H_PAGING, 1, 0, W }, { H_P2M, 0, 0, W } } },
+      0, 2, { { CHK_PAGING, 1, 0, W }, { CHK_P2M, 0, 0, W } } },
     { "logdirty-pvh-dom0-read",
       "the same, copy through the p2m read lock",
-      0, 2, { { H_PAGING, 1, 0, W }, { H_P2M, 0, 0, RD } } },
+      0, 2, { { CHK_PAGING, 1, 0, W }, { CHK_P2M, 0, 0, RD } } },
     { "logdirty-disaggregated",
       "paging_log_dirty_op from a non-control toolstack d2 on d1",
-      2, 2, { { H_PAGING, 1, 0, W }, { H_P2M, 2, 0, W } } },
+      2, 2, { { CHK_PAGING, 1, 0, W }, { CHK_P2M, 2, 0, W } } },
     { "pod-populate",
       "PoD demand populate on d1: gfn, pod, page_alloc",
-      1, 3, { { H_P2M, 1, 0, W }, { H_POD, 1, 0, W },
-              { H_PAGE_ALLOC, 1, 0, W } } },
+      1, 3, { { CHK_P2M, 1, 0, W }, { CHK_POD, 1, 0, W },
+              { CHK_PAGE_ALLOC, 1, 0, W } } },
     { "altp2m-propagate",
       "altp2m propagation on d1: p2m, list, two altp2m views",
-      1, 4, { { H_P2M, 1, 0, W }, { H_ALTP2MLIST, 1, 0, W },
-              { H_ALTP2M, 1, 0, W }, { H_ALTP2M, 1, 1, W } } },
+      1, 4, { { CHK_P2M, 1, 0, W }, { CHK_ALTP2MLIST, 1, 0, W },
+              { CHK_ALTP2M, 1, 0, W }, { CHK_ALTP2M, 1, 1, W } } },
     { "shadow-fault",
       "shadow fault on d1: get_gfn's gfn lock, then paging",
-      1, 2, { { H_P2M, 1, 0, W }, { H_PAGING, 1, 0, W } } },
+      1, 2, { { CHK_P2M, 1, 0, W }, { CHK_PAGING, 1, 0, W } } },
     { "shadow-fault-read",
       "shadow fault on d1: p2m read, then paging",
-      1, 2, { { H_P2M, 1, 0, RD }, { H_PAGING, 1, 0, W } } },
+      1, 2, { { CHK_P2M, 1, 0, RD }, { CHK_PAGING, 1, 0, W } } },
     { "nested-p2m",
       "nested HAP fault on d1: nestedp2m, then a nested p2m",
-      1, 2, { { H_NESTEDP2M, 1, 0, W }, { H_P2M, 1, 1, W } } },
+      1, 2, { { CHK_NESTEDP2M, 1, 0, W }, { CHK_P2M, 1, 1, W } } },
     { "sharing-domid-order",
       "mem_sharing d1 with d2: get_two_gfns in domid order, pages",
-      0, 4, { { H_P2M, 1, 0, W }, { H_P2M, 2, 0, W },
-              { H_SHARING, 1, 0, W }, { H_SHARING, 2, 0, W } } },
+      0, 4, { { CHK_P2M, 1, 0, W }, { CHK_P2M, 2, 0, W },
+              { CHK_SHARING, 1, 0, W }, { CHK_SHARING, 2, 0, W } } },
     { "sharing-reverse-order",
       "the same two gfns in decreasing domid order",
-      0, 2, { { H_P2M, 2, 0, W }, { H_P2M, 1, 0, W } } },
+      0, 2, { { CHK_P2M, 2, 0, W }, { CHK_P2M, 1, 0, W } } },
     { "sharing-with-dom0",
       "mem_sharing d0 with d1 in domid order (dom0 a sharing side)",
-      0, 2, { { H_P2M, 0, 0, W }, { H_P2M, 1, 0, W } } },
+      0, 2, { { CHK_P2M, 0, 0, W }, { CHK_P2M, 1, 0, W } } },
 };
 #undef W
 #undef RD
-#define NR_FLOWS ARRAY_SIZE(flows)
-
-/* What one policy's run found: saved by --save, read by --report. */
-struct figures {
-    char name[32];
-    char label[96];
-    bool real;                      /* the header's code, not a model */
-    unsigned long templates, instances, wellformed, accepted, rejected;
-    unsigned long anomalies, mismatches, seqs;
-    unsigned long pairs[NR_CYC_KINDS];  /* accepted sequence pairs */
-    unsigned long cyc2[NR_CYC_KINDS];   /* distinct 2-lock cycles */
-    unsigned long cyc3[NR_CYC_KINDS];   /* distinct 3-lock cycles */
-    bool seed_shape;
-    int flow_ok[NR_FLOWS];
-    char cx2[NR_CYC_KINDS][MAX_CX_LINES][LINE_LEN];
-    char cx3[NR_CYC_KINDS][MAX_CX_LINES][LINE_LEN];
-    unsigned int k, doms;
-    double seconds;
-};
-
+BUILD_BUG_ON(ARRAY_SIZE(flows) != NR_FLOWS);
 enum policy_rule {
     RULE_HEADER,            /* the linked header's checker */
     RULE_MODEL_TIEBREAK,    /* our rule, re-implemented, to cross-check */
@@ -200,7 +141,7 @@ struct policy {
 
 static struct policy policies[MAX_POLICIES];
 static unsigned int nr_policies;
-static unsigned int opt_k = DEFAULT_K, opt_doms = DEFAULT_DOMS;
+unsigned int model_k = DEFAULT_K, model_doms = DEFAULT_DOMS;
 
 /* ------------------------------------------------------------------ */
 /* Sequences: a hash set of distinct well-formed lock sequences.       */
@@ -305,9 +246,9 @@ static bool retake_ok(unsigned int c, unsigned int held_mode,
     switch ( classes[c].kind )
     {
     case MM_LOCK_SPIN:
-        return mode == H_RECURSIVE;
+        return mode == CHK_RECURSIVE;
     case MM_LOCK_RW:
-        return held_mode != H_READ && mode == H_WRITE;
+        return held_mode != CHK_READ && mode == CHK_WRITE;
     case MM_LOCK_ORDER:
         return class_domainless(c);
     }
@@ -344,27 +285,27 @@ static bool wellformed(const struct step *s, unsigned int n)
 }
 
 /* Run the sequence through the linked header's checker. */
-static enum h_result header_run(const struct step *s, unsigned int n,
-                                unsigned int caller, bool *release_ok)
+static enum chk_result header_run(const struct step *s, unsigned int n,
+                                  unsigned int caller, bool *release_ok)
 {
-    enum h_result r;
+    enum chk_result r;
     unsigned int i;
 
-    h_init();
-    h_cpu(0);
-    h_set_caller(caller);
+    chk_init();
+    chk_cpu(0);
+    chk_set_caller(caller);
     *release_ok = true;
     for ( i = 0; i < n; i++ )
     {
-        r = h_acquire(s[i].cls, s[i].dom, s[i].inst, s[i].mode);
-        if ( r != H_OK )
+        r = chk_acquire(s[i].cls, s[i].dom, s[i].inst, s[i].mode);
+        if ( r != CHK_OK )
             return r;
     }
     while ( i-- )
-        if ( h_release(s[i].cls, s[i].dom, s[i].inst, s[i].mode) != H_OK )
+        if ( chk_release(s[i].cls, s[i].dom, s[i].inst, s[i].mode) != CHK_OK )
             *release_ok = false;
 
-    return H_OK;
+    return CHK_OK;
 }
 
 /*
@@ -402,8 +343,8 @@ static bool model_accepts(const struct step *s, unsigned int n,
 static const char *step_str(char *buf, size_t len, const struct step *s)
 {
     snprintf(buf, len, "d%u->%s%s%s%s", s->dom, classes[s->cls].name,
-             s->inst ? "[1]" : "", s->mode == H_READ ? "(read)" : "",
-             s->mode == H_RECURSIVE ? "(rec)" : "");
+             s->inst ? "[1]" : "", s->mode == CHK_READ ? "(read)" : "",
+             s->mode == CHK_RECURSIVE ? "(rec)" : "");
 
     return buf;
 }
@@ -428,16 +369,16 @@ static void seq_str(char *buf, size_t len, const struct step *s,
 static int policy_verdict(struct policy *p, const struct step *s,
                           unsigned int n, unsigned int caller)
 {
-    enum h_result r;
+    enum chk_result r;
     bool release_ok;
 
     switch ( p->rule )
     {
     case RULE_HEADER:
         r = header_run(s, n, caller, &release_ok);
-        if ( r == H_OK && release_ok )
+        if ( r == CHK_OK && release_ok )
             return 1;
-        if ( r == H_BUG )
+        if ( r == CHK_BUG )
             return 0;
         if ( p->fig.anomalies++ == 0 )
         {
@@ -445,8 +386,8 @@ static int policy_verdict(struct policy *p, const struct step *s,
 
             seq_str(buf, sizeof(buf), s, n);
             fprintf(stderr, "model: %s: %s by d%u ends in %s%s\n",
-                    p->fig.name, buf, caller, h_result_names[r],
-                    r == H_OK ? " (a release failed)" : "");
+                    p->fig.name, buf, caller, chk_result_names[r],
+                    r == CHK_OK ? " (a release failed)" : "");
         }
         return -1;
     case RULE_MODEL_TIEBREAK:
@@ -511,8 +452,8 @@ static void run_instance(const struct template_step *t, unsigned int n,
 
     /* A first acquisition in recursive mode is a plain one. */
     for ( i = 0; i < n; i++ )
-        if ( s[i].mode == H_RECURSIVE && find_held(s, i) < 0 )
-            s[i].mode = H_WRITE;
+        if ( s[i].mode == CHK_RECURSIVE && find_held(s, i) < 0 )
+            s[i].mode = CHK_WRITE;
     q = seq_find_or_add(s, n);
     for ( i = 0; i < nr_policies; i++ )
         if ( verdict[i] == 1 )
@@ -526,23 +467,23 @@ static void enumerate(struct template_step *t, unsigned int n)
     if ( n )
     {
         nr_templates++;
-        for ( caller = 0; caller < opt_doms; caller++ )
-            for ( sub = 0; sub < opt_doms; sub++ )
+        for ( caller = 0; caller < model_doms; caller++ )
+            for ( sub = 0; sub < model_doms; sub++ )
                 run_instance(t, n, caller, sub);
     }
-    if ( n == opt_k )
+    if ( n == model_k )
         return;
 
     for ( c = 0; c < NR_CLASSES; c++ )
         for ( subject = 0; subject < 2; subject++ )
-            for ( m = H_WRITE; m <= H_RECURSIVE; m++ )
+            for ( m = CHK_WRITE; m <= CHK_RECURSIVE; m++ )
             {
                 bool seen = false;
                 unsigned int j;
 
-                if ( m == H_READ && classes[c].kind != MM_LOCK_RW )
+                if ( m == CHK_READ && classes[c].kind != MM_LOCK_RW )
                     continue;
-                if ( m == H_RECURSIVE )
+                if ( m == CHK_RECURSIVE )
                 {
                     /* Recursion only matters on a class already taken. */
                     for ( j = 0; j < n; j++ )
@@ -642,11 +583,11 @@ static void build_states(unsigned int p)
                 w->seq = i;
                 w->at = j;
                 w->wl = l;
-                w->wread = q->s[j].mode == H_READ;
+                w->wread = q->s[j].mode == CHK_READ;
                 w->hw = hw;
                 w->hr = hr;
             }
-            if ( q->s[j].mode == H_READ )
+            if ( q->s[j].mode == CHK_READ )
                 hr |= 1ULL << l;
             else
                 hw |= 1ULL << l;
@@ -654,7 +595,7 @@ static void build_states(unsigned int p)
     }
 }
 
-/* ---- Counterexamples in the seed's shape. ------------------------- */
+/* ---- Counterexamples in the review's shape. ----------------------- */
 
 struct chosen {
     const struct wait_state *w;
@@ -672,19 +613,20 @@ static unsigned int doms_of(const struct seq *q)
 }
 
 /*
- * The seed's shape: two unprivileged domains, each calling a hypercall on
- * the other, each sequence two acquisitions long.
+ * The shape of the xen-devel review of December 2018: two unprivileged
+ * domains, each calling a hypercall on the other, each sequence two
+ * acquisitions long.
  */
-static bool seed_callers(const struct seq *a, const struct seq *b,
-                         unsigned int *ca, unsigned int *cb)
+static bool review_callers(const struct seq *a, const struct seq *b,
+                           unsigned int *ca, unsigned int *cb)
 {
     unsigned int x, y, both = doms_of(a);
 
     if ( a->len != 2 || b->len != 2 || doms_of(b) != both ||
          (both & (1u << CONTROL_SLOT)) )
         return false;
-    for ( x = 0; x < opt_doms; x++ )
-        for ( y = 0; y < opt_doms; y++ )
+    for ( x = 0; x < model_doms; x++ )
+        for ( y = 0; y < model_doms; y++ )
             if ( x != y && both == ((1u << x) | (1u << y)) &&
                  (a->callers[acc_pol] >> x & 1) &&
                  (b->callers[acc_pol] >> y & 1) )
@@ -702,7 +644,7 @@ static unsigned int some_caller(const struct seq *q)
 {
     unsigned int c;
 
-    for ( c = 1; c < opt_doms; c++ )
+    for ( c = 1; c < model_doms; c++ )
         if ( q->callers[acc_pol] >> c & 1 )
             return c;
 
@@ -765,7 +707,7 @@ static void print_cx(const struct policy *p, const struct chosen *ch,
             most = ch[i].w->at;
     }
 
-    /* Grabs round-robin, as in the seed; the held sets never conflict. */
+    /* Grabs round-robin, as in the review; the held sets never conflict. */
     for ( j = 0; j < most; j++ )
         for ( i = 0; i < n; i++ )
             if ( j < ch[i].w->at )
@@ -786,9 +728,9 @@ static void print_cx(const struct policy *p, const struct chosen *ch,
     }
 }
 
-/* Smaller is better: fewest acquisitions, then the seed's shape. */
+/* Smaller is better: fewest acquisitions, then the review's shape. */
 static unsigned long cx_rank(const struct wait_state *const *w, unsigned int n,
-                             bool seed)
+                             bool review)
 {
     unsigned long len = 0, control = 0;
     unsigned int i;
@@ -799,7 +741,7 @@ static unsigned long cx_rank(const struct wait_state *const *w, unsigned int n,
         control += !!(doms_of(acc[w[i]->seq]) & (1u << CONTROL_SLOT));
     }
 
-    return len * 100 + (seed ? 0 : 10) + control;
+    return len * 100 + (review ? 0 : 10) + control;
 }
 
 /* ---- Two instances. ------------------------------------------------ */
@@ -851,7 +793,7 @@ static void search_pairs(struct policy *p)
             unsigned int locks[2] = { s->wl, t->wl }, ca, cb;
             enum cycle_kind kind;
             unsigned long rank;
-            bool seed;
+            bool review;
 
             if ( t->seq < s->seq || !blocks(t, s->wl, s->wread) ||
                  !blocks(s, t->wl, t->wread) || !compatible(s, t) )
@@ -871,17 +813,17 @@ static void search_pairs(struct policy *p)
                 f->cyc2[kind]++;
             }
 
-            seed = seed_callers(acc[s->seq], acc[t->seq], &ca, &cb);
-            if ( seed && kind == CYC_DISTINCT )
-                f->seed_shape = true;
-            rank = cx_rank(pair, 2, seed);
+            review = review_callers(acc[s->seq], acc[t->seq], &ca, &cb);
+            if ( review && kind == CYC_DISTINCT )
+                f->review_shape = true;
+            rank = cx_rank(pair, 2, review);
             if ( rank < best[kind] )
             {
                 struct chosen ch[2] = { { s, 0 }, { t, 0 } };
 
                 best[kind] = rank;
-                ch[0].caller = seed ? ca : some_caller(acc[s->seq]);
-                ch[1].caller = seed ? cb : some_caller(acc[t->seq]);
+                ch[0].caller = review ? ca : some_caller(acc[s->seq]);
+                ch[1].caller = review ? cb : some_caller(acc[t->seq]);
                 print_cx(p, ch, 2, f->cx2[kind]);
             }
         }
@@ -1060,8 +1002,8 @@ static void save_figures(FILE *out, const struct figures *f)
             f->templates, f->instances, f->wellformed);
     fprintf(out, "accepted %lu\nrejected %lu\nanomalies %lu\n", f->accepted,
             f->rejected, f->anomalies);
-    fprintf(out, "mismatches %lu\nseqs %lu\nseed_shape %d\n", f->mismatches,
-            f->seqs, f->seed_shape);
+    fprintf(out, "mismatches %lu\nseqs %lu\nreview_shape %d\n", f->mismatches,
+            f->seqs, f->review_shape);
     for ( k = 0; k < NR_CYC_KINDS; k++ )
     {
         fprintf(out, "pairs_%s %lu\n", cycle_kind_names[k], f->pairs[k]);
@@ -1102,7 +1044,7 @@ static void add_policy(enum policy_rule rule, const char *name,
     p->fig.real = rule == RULE_HEADER;
 }
 
-/* The harness's class enum mirrors the header's table: check it does. */
+/* checker.h's class enum mirrors the header's table: check it does. */
 static void check_class_table(void)
 {
     unsigned int c;
@@ -1110,23 +1052,23 @@ static void check_class_table(void)
 
     for ( c = 0; c < NR_CLASSES; c++ )
     {
-        if ( strcmp(classes[c].name, h_class_names[c]) ||
-             (classes[c].kind == MM_LOCK_RW) != h_class_is_rw(c) ||
-             (!xen && classes[c].level != h_class_level(c)) )
+        if ( strcmp(classes[c].name, chk_class_names[c]) ||
+             (classes[c].kind == MM_LOCK_RW) != chk_class_is_rw(c) ||
+             (!xen && classes[c].level != chk_class_level(c)) )
         {
             fprintf(stderr, "model: class %u is %s (%u) in our header but "
-                    "%s (%u) in the harness: update harness.h\n", c,
-                    classes[c].name, classes[c].level, h_class_names[c],
-                    h_class_level(c));
+                    "%s (%u) in checker.h: update it\n", c,
+                    classes[c].name, classes[c].level, chk_class_names[c],
+                    chk_class_level(c));
             exit(2);
         }
-        if ( xen && classes[c].level != h_class_level(c) )
+        if ( xen && classes[c].level != chk_class_level(c) )
             printf("note: Xen 4.17 puts %s at level %u, ours at %u\n",
-                   classes[c].name, h_class_level(c), classes[c].level);
+                   classes[c].name, chk_class_level(c), classes[c].level);
     }
 }
 
-static void run_model(const char *save)
+void model_search(const char *save)
 {
     const char *v = MODEL_VARIANT;
     struct template_step t[MAX_K];
@@ -1138,7 +1080,7 @@ static void run_model(const char *save)
     {
         add_policy(RULE_HEADER, "ours",
                    "our header: control-domain bias, domid tie-break",
-                   true, false, h_bias());
+                   true, false, chk_bias());
         add_policy(RULE_MODEL_TIEBREAK, "ours-model",
                    "model of our rule (cross-check only)", false, false,
                    MM_LOCK_BIAS);
@@ -1153,19 +1095,19 @@ static void run_model(const char *save)
     else if ( !strcmp(v, "current") )
         add_policy(RULE_HEADER, "current",
                    "our header, bias for the calling domain (rejected)",
-                   true, true, h_bias());
+                   true, true, chk_bias());
     else if ( !strcmp(v, "xen") )
         add_policy(RULE_HEADER, "xen-4.17",
                    "Xen 4.17's header: control-domain bias, no tie-break",
-                   true, false, h_bias());
+                   true, false, chk_bias());
     else
     {
         fprintf(stderr, "model: unknown variant %s\n", v);
         exit(2);
     }
 
-    printf("== order model, %s: K=%u, domains d0 (control)", v, opt_k);
-    for ( i = 1; i < opt_doms; i++ )
+    printf("== order model, %s: K=%u, domains d0 (control)", v, model_k);
+    for ( i = 1; i < model_doms; i++ )
         printf(" d%u", i);
     printf("\n");
     fflush(stdout);
@@ -1181,8 +1123,8 @@ static void run_model(const char *save)
         struct figures *f = &p->fig;
 
         t0 = now();
-        f->k = opt_k;
-        f->doms = opt_doms;
+        f->k = model_k;
+        f->doms = model_doms;
         f->templates = nr_templates;
         f->instances = nr_instances;
         f->wellformed = nr_wellformed;
@@ -1232,462 +1174,6 @@ static void run_model(const char *save)
         }
     }
     printf("   total %.2f s\n", now() - start);
-}
-
-/* ------------------------------------------------------------------ */
-/* The report: the table over every policy, and the assertions.        */
-
-#define MAX_REPORTED 8
-static struct figures reported[MAX_REPORTED];
-static unsigned int nr_reported;
-
-static void read_figures(const char *path, const char *rename)
-{
-    FILE *in = fopen(path, "r");
-    char line[LINE_LEN + 64];
-    struct figures *f = NULL;
-    bool first = true;
-    unsigned int lines = 0;
-
-    if ( !in )
-    {
-        fprintf(stderr, "model: cannot read %s: %s (run the model first)\n",
-                path, strerror(errno));
-        exit(2);
-    }
-    while ( fgets(line, sizeof(line), in) )
-    {
-        char *val = strchr(line, ' ');
-        unsigned int k, i;
-        char key[32];
-
-        line[strcspn(line, "\n")] = '\0';
-        if ( !strcmp(line, "end") )
-        {
-            f = NULL;
-            continue;
-        }
-        if ( !val )
-            goto bad;
-        *val++ = '\0';
-        if ( !strcmp(line, "policy") )
-        {
-            if ( nr_reported == MAX_REPORTED )
-                goto bad;
-            f = &reported[nr_reported++];
-            memset(f, 0, sizeof(*f));
-            for ( i = 0; i < NR_FLOWS; i++ )
-                f->flow_ok[i] = -2;
-            snprintf(f->name, sizeof(f->name), "%s",
-                     first && rename ? rename : val);
-            first = false;
-            continue;
-        }
-        if ( !f )
-            goto bad;
-        lines++;
-#define NUM(field)                              \
-        if ( !strcmp(line, #field) )            \
-        {                                       \
-            f->field = strtod(val, NULL);       \
-            continue;                           \
-        }
-        NUM(real) NUM(k) NUM(doms) NUM(templates) NUM(instances)
-        NUM(wellformed) NUM(accepted) NUM(rejected) NUM(anomalies)
-        NUM(mismatches) NUM(seqs) NUM(seed_shape) NUM(seconds)
-#undef NUM
-        if ( !strcmp(line, "label") )
-        {
-            snprintf(f->label, sizeof(f->label), "%s", val);
-            continue;
-        }
-        if ( !strcmp(line, "flow") )
-        {
-            char *sp = strrchr(val, ' ');
-
-            if ( !sp )
-                goto bad;
-            *sp++ = '\0';
-            for ( i = 0; i < NR_FLOWS; i++ )
-                if ( !strcmp(flows[i].id, val) )
-                    f->flow_ok[i] = atoi(sp);
-            continue;
-        }
-        for ( k = 0; k < NR_CYC_KINDS; k++ )
-        {
-            snprintf(key, sizeof(key), "pairs_%s", cycle_kind_names[k]);
-            if ( !strcmp(line, key) )
-                f->pairs[k] = strtoul(val, NULL, 10);
-            snprintf(key, sizeof(key), "cyc2_%s", cycle_kind_names[k]);
-            if ( !strcmp(line, key) )
-                f->cyc2[k] = strtoul(val, NULL, 10);
-            snprintf(key, sizeof(key), "cyc3_%s", cycle_kind_names[k]);
-            if ( !strcmp(line, key) )
-                f->cyc3[k] = strtoul(val, NULL, 10);
-            snprintf(key, sizeof(key), "cx2_%s", cycle_kind_names[k]);
-            if ( !strcmp(line, key) )
-                for ( i = 0; i < MAX_CX_LINES; i++ )
-                    if ( !f->cx2[k][i][0] )
-                    {
-                        snprintf(f->cx2[k][i], LINE_LEN, "%s", val);
-                        break;
-                    }
-            snprintf(key, sizeof(key), "cx3_%s", cycle_kind_names[k]);
-            if ( !strcmp(line, key) )
-                for ( i = 0; i < MAX_CX_LINES; i++ )
-                    if ( !f->cx3[k][i][0] )
-                    {
-                        snprintf(f->cx3[k][i], LINE_LEN, "%s", val);
-                        break;
-                    }
-        }
-    }
-    fclose(in);
-    if ( first || f || !lines )
-        goto bad_file;
-    return;
-
- bad:
-    fclose(in);
- bad_file:
-    fprintf(stderr, "model: %s is not a complete figures file\n", path);
-    exit(2);
-}
-
-static const struct figures *figures_of(const char *name)
-{
-    unsigned int i;
-
-    for ( i = 0; i < nr_reported; i++ )
-        if ( !strcmp(reported[i].name, name) )
-            return &reported[i];
-
-    return NULL;
-}
-
-static unsigned int nr_passed, nr_failed;
-
-static void check(bool ok, const char *what)
-{
-    printf("%s %s\n", ok ? "PASS" : "FAIL", what);
-    if ( ok )
-        nr_passed++;
-    else
-        nr_failed++;
-}
-
-static bool no_deadlock(const struct figures *f, enum cycle_kind k)
-{
-    return !f->pairs[k] && !f->cyc2[k] && !f->cyc3[k];
-}
-
-static int flow_index(const char *id)
-{
-    unsigned int i;
-
-    for ( i = 0; i < NR_FLOWS; i++ )
-        if ( !strcmp(flows[i].id, id) )
-            return i;
-
-    return -1;
-}
-
-static bool flow_is(const struct figures *f, const char *id, int verdict)
-{
-    int i = flow_index(id);
-
-    return f && i >= 0 && f->flow_ok[i] == verdict;
-}
-
-static void print_cx_block(const char (*cx)[LINE_LEN], const char *indent)
-{
-    unsigned int i;
-
-    for ( i = 0; i < MAX_CX_LINES && cx[i][0]; i++ )
-        printf("%s%s\n", indent, cx[i]);
-}
-
-/* Column heads of the flow table: "ours-" goes from the model's name. */
-static const char *short_name(const char *name)
-{
-    return strncmp(name, "ours-", 5) ? name : name + 5;
-}
-
-static void print_table(void)
-{
-    unsigned int i, k;
-
-    printf("\n== undetected deadlocks, K=%u, %u domains (d0 the control "
-           "domain): %lu templates,\n   %lu well-formed instances (template, "
-           "caller, subject)\n", reported[0].k, reported[0].doms,
-           reported[0].templates, reported[0].wellformed);
-    printf("   accepted: instances the policy does not BUG on; seqs: "
-           "distinct accepted lock\n   sequences; 2 instances: deadlocking "
-           "pairs of them (distinct lock cycles);\n   3 instances: distinct "
-           "3-lock cycles; page: page-sharing locks only\n\n");
-    printf("%-16s %-6s %8s %5s | %-25s | %-13s | %s\n", "", "", "", "",
-           "2 instances", "3 instances", "page");
-    printf("%-16s %-6s %8s %5s | %-13s %-11s | %-6s %-6s | %s\n", "policy",
-           "code", "accepted", "seqs", "distinct", "same class", "distinct",
-           "same", "2 / 3");
-    for ( i = 0; i < nr_reported; i++ )
-    {
-        const struct figures *f = &reported[i];
-        char d2[32], s2[32], pg[32];
-
-        snprintf(d2, sizeof(d2), "%lu (%lu)", f->pairs[CYC_DISTINCT],
-                 f->cyc2[CYC_DISTINCT]);
-        snprintf(s2, sizeof(s2), "%lu (%lu)", f->pairs[CYC_SAME],
-                 f->cyc2[CYC_SAME]);
-        snprintf(pg, sizeof(pg), "%lu (%lu) / %lu", f->pairs[CYC_PAGE],
-                 f->cyc2[CYC_PAGE], f->cyc3[CYC_PAGE]);
-        printf("%-16s %-6s %8lu %5lu | %-13s %-11s | %-6lu %-6lu | %s\n",
-               f->name, f->real ? "header" : "MODEL", f->accepted, f->seqs,
-               d2, s2, f->cyc3[CYC_DISTINCT], f->cyc3[CYC_SAME], pg);
-    }
-    printf("\n");
-    for ( i = 0; i < nr_reported; i++ )
-        printf("   %-16s %s\n", reported[i].name, reported[i].label);
-    printf("\n   page-sharing locks have no domain in the checker's key; "
-           "share_pages() is\n   the one path that holds two, and takes them "
-           "in mfn order\n");
-
-    printf("\n== real flows: accepted (ok) or BUG per policy\n\n%-24s",
-           "flow");
-    for ( i = 0; i < nr_reported; i++ )
-        printf(" %-11s", short_name(reported[i].name));
-    printf("\n");
-    for ( k = 0; k < NR_FLOWS; k++ )
-    {
-        printf("%-24s", flows[k].id);
-        for ( i = 0; i < nr_reported; i++ )
-        {
-            int v = reported[i].flow_ok[k];
-
-            printf(" %-11s", v == 1 ? "ok" : v == 0 ? "BUG" :
-                            v == -1 ? "anomaly" : "?");
-        }
-        printf("\n");
-    }
-    printf("\n");
-    for ( k = 0; k < NR_FLOWS; k++ )
-        printf("   %-24s %s\n", flows[k].id, flows[k].desc);
-
-    printf("\n== smallest counterexamples (levels as the policy sees "
-           "them)\n");
-    for ( i = 0; i < nr_reported; i++ )
-        for ( k = 0; k < NR_CYC_KINDS; k++ )
-        {
-            const struct figures *f = &reported[i];
-
-            /* Page-sharing cycles look the same under every policy. */
-            if ( k == CYC_PAGE && i )
-                continue;
-            if ( f->cx2[k][0][0] )
-            {
-                printf("\n%s, 2 instances, %s:\n", f->name,
-                       cycle_kind_words[k]);
-                print_cx_block(f->cx2[k], "   ");
-            }
-            if ( f->cx3[k][0][0] && k != CYC_PAGE )
-            {
-                printf("\n%s, 3 instances, %s:\n", f->name,
-                       cycle_kind_words[k]);
-                print_cx_block(f->cx3[k], "   ");
-            }
-        }
-    printf("\n");
-}
-
-/* What our header must show; also run against current-bias, it fails. */
-static bool ours_is_safe(const struct figures *f)
-{
-    return f && no_deadlock(f, CYC_DISTINCT) && no_deadlock(f, CYC_SAME);
-}
-
-static int report(void)
-{
-    const struct figures *ours = figures_of("ours");
-    const struct figures *nobias = figures_of("nobias");
-    const struct figures *cur = figures_of("current");
-    const struct figures *xen = figures_of("xen-4.17");
-    const struct figures *notb = figures_of("ours-no-tiebreak");
-    unsigned int i;
-    char what[160];
-
-    print_table();
-
-    printf("== assertions\n");
-    for ( i = 0; i < nr_reported; i++ )
-    {
-        snprintf(what, sizeof(what), "%.32s: every well-formed instance "
-                 "ends in ok or BUG (%lu anomalies)", reported[i].name,
-                 reported[i].anomalies);
-        check(!reported[i].anomalies, what);
-    }
-    check(ours && !ours->mismatches, "ours: the model of our rule agrees "
-          "with the header on every instance");
-    check(ours && no_deadlock(ours, CYC_DISTINCT), "ours: no undetected "
-          "deadlock among distinct classes (2 and 3 instances)");
-    check(ours && no_deadlock(ours, CYC_SAME), "ours: no undetected "
-          "deadlock on one class across domains (domid tie-break)");
-    check(nobias && no_deadlock(nobias, CYC_DISTINCT) &&
-          no_deadlock(nobias, CYC_SAME), "nobias: no undetected deadlock "
-          "either (one global order, no bias)");
-    check(cur && cur->pairs[CYC_DISTINCT] && cur->seed_shape,
-          "current: undetected deadlocks, in the seed's H1/H2 shape");
-    check(cur && !ours_is_safe(cur), "negative control: the assertions on "
-          "ours fail against current-bias");
-    check(notb && notb->pairs[CYC_SAME] && !notb->pairs[CYC_DISTINCT],
-          "ours-no-tiebreak (model): the tie-break is what closes the "
-          "same-class deadlocks");
-    check(flow_is(ours, "logdirty-pvh-dom0", 1) &&
-          flow_is(ours, "logdirty-pvh-dom0-read", 1),
-          "ours accepts paging_log_dirty_op from a PVH dom0 (write, read)");
-    check(flow_is(nobias, "logdirty-pvh-dom0", 0) &&
-          flow_is(nobias, "logdirty-pvh-dom0-read", 0),
-          "nobias rejects paging_log_dirty_op from a PVH dom0 (write, read)");
-    check(flow_is(cur, "logdirty-pvh-dom0", 1) &&
-          flow_is(cur, "logdirty-disaggregated", 1),
-          "current accepts log-dirty from dom0 and from a non-control "
-          "toolstack domain");
-    check(flow_is(ours, "logdirty-disaggregated", 0),
-          "ours rejects log-dirty from a non-control toolstack domain "
-          "(as upstream)");
-    check(flow_is(ours, "pod-populate", 1) &&
-          flow_is(ours, "altp2m-propagate", 1) &&
-          flow_is(ours, "shadow-fault", 1) &&
-          flow_is(ours, "shadow-fault-read", 1) &&
-          flow_is(ours, "nested-p2m", 1) &&
-          flow_is(ours, "sharing-domid-order", 1),
-          "ours accepts PoD, altp2m, shadow, nested p2m, mem_sharing flows");
-    check(flow_is(ours, "sharing-reverse-order", 0),
-          "ours rejects two p2m locks in decreasing domid order");
-    if ( xen )
-        check(xen->pairs[CYC_SAME] && flow_is(xen, "sharing-reverse-order", 1),
-              "xen-4.17: equal levels pass, so same-class deadlocks go "
-              "undetected");
-
-    printf("%u passed, %u failed\n", nr_passed, nr_failed);
-
-    return !!nr_failed;
-}
-
-/* ------------------------------------------------------------------ */
-
-static void usage(FILE *out)
-{
-    fprintf(out,
-            "usage: model [-k K] [-d DOMS] [--save FILE]\n"
-            "       model --report [--as NAME] FILE [[--as NAME] FILE]...\n"
-            "  -k K        acquisitions per template, 1..%u (default %u)\n"
-            "  -d DOMS     domains, the control domain included, 3..%u "
-            "(default %u)\n"
-            "  --save FILE write this variant's figures to FILE\n"
-            "  --report    print the table over saved figures, assert the "
-            "outcome,\n"
-            "              exit non-zero if an assertion fails\n"
-            "  --as NAME   report the next file's header policy as NAME "
-            "(negative controls)\n"
-            "This binary judges the '%s' header variant.\n",
-            MAX_K, DEFAULT_K, MAX_DOMS, DEFAULT_DOMS, MODEL_VARIANT);
-}
-
-static unsigned int parse_uint(const char *s, const char *what,
-                               unsigned int lo, unsigned int hi)
-{
-    char *end;
-    unsigned long v;
-
-    errno = 0;
-    v = strtoul(s, &end, 10);
-    if ( errno || end == s || *end || v < lo || v > hi )
-    {
-        fprintf(stderr, "model: %s must be %u..%u, not '%s'\n", what, lo, hi,
-                s);
-        exit(2);
-    }
-
-    return v;
-}
-
-int main(int argc, char **argv)
-{
-    static const struct option opts[] = {
-        { "save", required_argument, NULL, 's' },
-        { "report", no_argument, NULL, 'r' },
-        { "as", required_argument, NULL, 'a' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
-    const char *save = NULL, *rename = NULL;
-    bool do_report = false;
-    int c;
-
-    /* '-' keeps file operands in order with the --as before them. */
-    while ( (c = getopt_long(argc, argv, "-k:d:h", opts, NULL)) != -1 )
-    {
-        switch ( c )
-        {
-        case 'k':
-            opt_k = parse_uint(optarg, "K", 1, MAX_K);
-            break;
-        case 'd':
-            opt_doms = parse_uint(optarg, "DOMS", 3, MAX_DOMS);
-            break;
-        case 's':
-            save = optarg;
-            break;
-        case 'r':
-            do_report = true;
-            break;
-        case 'a':
-            rename = optarg;
-            break;
-        case 1:
-            if ( !do_report )
-            {
-                fprintf(stderr, "model: unexpected argument '%s'\n", optarg);
-                usage(stderr);
-                return 2;
-            }
-            read_figures(optarg, rename);
-            rename = NULL;
-            break;
-        case 'h':
-            usage(stdout);
-            return 0;
-        default:
-            usage(stderr);
-            return 2;
-        }
-    }
-
-    if ( do_report )
-    {
-        unsigned int i;
-
-        if ( !nr_reported )
-        {
-            fprintf(stderr, "model: --report needs figures files\n");
-            return 2;
-        }
-        for ( i = 1; i < nr_reported; i++ )
-            if ( reported[i].k != reported[0].k ||
-                 reported[i].doms != reported[0].doms )
-            {
-                fprintf(stderr, "model: %s was run with K=%u and %u domains, "
-                        "%s with K=%u and %u\n", reported[i].name,
-                        reported[i].k, reported[i].doms, reported[0].name,
-                        reported[0].k, reported[0].doms);
-                return 2;
-            }
-        return report();
-    }
-
-    run_model(save);
-
-    return 0;
 }
 
 /*

@@ -32,7 +32,7 @@
  * undefined.
  *
  * FUZZ_MM_LOCKS_TRACE=1 in the environment prints every program run, e.g.
- * to read the seed corpus.
+ * to read the programs of fuzz-corpus/.
  */
 #include <stdarg.h>
 #include <stdint.h>

@@ -1,4 +1,5 @@
-# Live migration with xl from a PVH dom0 (issue 8).
+# SPDX-License-Identifier: GPL-2.0-only
+# Live migration with xl from a PVH dom0 (migrate/).
 #   make check-migrate          the three runs below, one after the other
 #   make check-migrate-debug    3 live migrations to localhost, then save and
 #                               restore, of a guest that verifies its memory,
@@ -9,21 +10,24 @@
 #                               receiver corrupts one page of the guest's
 #                               pattern; migration 1's check must fail
 #   make migrate-initrd         the dom0 initramfs only
-# The dom0 is a debootstrapped bookworm with Debian's Xen 4.17 toolstack;
-# the guest is our own (guest/).  See migrate-scenario.sh for the checks.
+# The dom0 is a debootstrapped $(DEBIAN_SUITE) (from DEBIAN_MIRROR, empty:
+# this machine's apt sources) with Debian's Xen 4.17 toolstack; the guest
+# is our own (guest/).  See migrate/scenario.sh for the checks.
 
-MIGRATE_SRC     := $(TOP)/tools/tests/boot
+MIGRATE_SRC     := $(BOOT_DIR)/migrate
+GUEST_SRC       := $(BOOT_DIR)/guest
 MIGRATE_DIR     := $(BUILD)/migrate
 MIGRATE_GUEST   := $(MIGRATE_DIR)/mig-guest
 MIGRATE_SHIM    := $(MIGRATE_DIR)/migrate-shim.so
-MIGRATE_BASE    := $(MIGRATE_DIR)/base.cpio.gz
+# One base (and its debootstrap) per suite, so that another DEBIAN_SUITE
+# is a new file to build rather than a stale one to reuse.
+MIGRATE_BASE    := $(MIGRATE_DIR)/base-$(DEBIAN_SUITE).cpio.gz
 MIGRATE_OVERLAY := $(MIGRATE_DIR)/overlay.cpio.gz
-MIGRATE_INITRD  := $(MIGRATE_DIR)/dom0.cpio.gz
-MIGRATE_KERNEL  := $(BUILD)/kernel
+MIGRATE_INITRD  := $(MIGRATE_DIR)/dom0-$(DEBIAN_SUITE).cpio.gz
 
 # Seconds one QEMU run may take before run-qemu.sh calls it a hang.
 MIGRATE_TIMEOUT ?= 1800
-MIGRATE_QEMU    := --kernel $(MIGRATE_KERNEL)/vmlinuz --mem 3072 \
+MIGRATE_QEMU    := --kernel $(BOOT_KERNEL) --mem 3072 \
                    --dom0-mem 1536 --timeout $(MIGRATE_TIMEOUT)
 
 DEPS_PKGS += debootstrap cpio gzip kmod gcc binutils libc6-dev \
@@ -33,7 +37,7 @@ DEPS_PKGS += debootstrap cpio gzip kmod gcc binutils libc6-dev \
 CHECK_TARGETS += check-migrate
 
 # The guest runs in 32-bit protected mode with paging off; gcc -m32 needs
-# no multilib for freestanding code that uses no libgcc helpers.
+# no multilib for freestanding code that calls no libgcc routines.
 MIGRATE_GUEST_CFLAGS := -m32 -march=i686 -O2 -std=gnu11 -ffreestanding \
     -fno-pic -fno-stack-protector -fno-asynchronous-unwind-tables \
     -fcf-protection=none -mgeneral-regs-only -Wall -Wextra -Werror
@@ -43,45 +47,47 @@ MIGRATE_GUEST_OBJS := $(MIGRATE_DIR)/guest/head.o $(MIGRATE_DIR)/guest/guest.o
         check-migrate-nobias \
         migrate-initrd migrate-guest
 
-$(MIGRATE_DIR)/guest/%.o: $(MIGRATE_SRC)/guest/%.c \
-                          $(MIGRATE_SRC)/guest/pvh-abi.h
+$(MIGRATE_DIR)/guest/%.o: $(GUEST_SRC)/%.c $(GUEST_SRC)/pvh-abi.h
 	@mkdir -p $(@D)
 	$(CC) $(MIGRATE_GUEST_CFLAGS) -c $< -o $@
 
-$(MIGRATE_DIR)/guest/%.o: $(MIGRATE_SRC)/guest/%.S \
-                          $(MIGRATE_SRC)/guest/pvh-abi.h
+$(MIGRATE_DIR)/guest/%.o: $(GUEST_SRC)/%.S $(GUEST_SRC)/pvh-abi.h
 	@mkdir -p $(@D)
 	$(CC) $(MIGRATE_GUEST_CFLAGS) -c $< -o $@
 
-$(MIGRATE_GUEST): $(MIGRATE_GUEST_OBJS) $(MIGRATE_SRC)/guest/guest.lds
+$(MIGRATE_GUEST): $(MIGRATE_GUEST_OBJS) $(GUEST_SRC)/guest.lds
 	$(LD) -m elf_i386 -nostdlib --no-warn-rwx-segments \
-	    -T $(MIGRATE_SRC)/guest/guest.lds -o $@ $(MIGRATE_GUEST_OBJS)
+	    -T $(GUEST_SRC)/guest.lds -o $@ $(MIGRATE_GUEST_OBJS)
 
 migrate-guest: $(MIGRATE_GUEST)
 
-$(MIGRATE_SHIM): $(MIGRATE_SRC)/migrate-shim.c
+$(MIGRATE_SHIM): $(MIGRATE_SRC)/shim.c
 	@mkdir -p $(@D)
 	$(CC) -O2 -Wall -Wextra -Werror -fPIC -shared -o $@ $< -ldl
 
-# The debootstrap (about 45 s, network) is kept in $(MIGRATE_DIR)/bootstrap
-# and redone only when the suite or package list in the script changes (or
-# the directory is removed); the packing (a few seconds) is redone whenever
-# the script changes.
-$(MIGRATE_BASE): $(MIGRATE_SRC)/migrate-rootfs.sh
+# The debootstrap (about 45 s, network) is kept in
+# $(MIGRATE_DIR)/bootstrap-$(DEBIAN_SUITE) and redone only when the package
+# list in the script changes (or the directory is removed); the packing (a
+# few seconds) is redone whenever the script changes.
+$(MIGRATE_BASE): $(MIGRATE_SRC)/rootfs.sh $(BOOT_LIB)/debian-archive.sh
 	@echo '==> migrate: dom0 root file system (log: $(LOGS)/migrate-rootfs.log)'
-	@bash -c '. "$$1"; shift; run_logged "$$@"' _ '$(LIB)' migrate-rootfs \
+	@DEBIAN_SUITE='$(DEBIAN_SUITE)' DEBIAN_MIRROR='$(DEBIAN_MIRROR)' \
+	    DEBIAN_KEYRING='$(DEBIAN_KEYRING)' \
+	    bash -c '. "$$1"; shift; run_logged "$$@"' _ '$(LIB)' migrate-rootfs \
 	    '$(LOGS)/migrate-rootfs.log' \
-	    $(MIGRATE_SRC)/migrate-rootfs.sh '$(MIGRATE_DIR)/bootstrap' '$@'
+	    $(MIGRATE_SRC)/rootfs.sh \
+	    '$(MIGRATE_DIR)/bootstrap-$(DEBIAN_SUITE)' '$@'
 	@tail -n 1 '$(LOGS)/migrate-rootfs.log'
 
-# The kernel and its modules come from boot.mk's `kernel`.
-$(MIGRATE_OVERLAY): $(MIGRATE_SRC)/migrate-overlay.sh \
-                    $(MIGRATE_SRC)/migrate-init \
-                    $(MIGRATE_SRC)/migrate-scenario.sh \
-                    $(MIGRATE_GUEST) $(MIGRATE_SHIM) $(MIGRATE_KERNEL)/vmlinuz
-	@$(MIGRATE_SRC)/migrate-overlay.sh '$(MIGRATE_KERNEL)' \
-	    $(MIGRATE_SRC)/migrate-init $(MIGRATE_SRC)/migrate-scenario.sh \
-	    $(MIGRATE_GUEST) $(MIGRATE_SHIM) '$@'
+# The small archive on top of the base: /init, the scenario, the guest,
+# the shim and the kernel's Xen modules (the base has its own busybox).
+MIGRATE_LIBDIR := /usr/lib/migrate-test
+$(MIGRATE_OVERLAY): $(MIGRATE_SRC)/scenario.sh $(MIGRATE_GUEST) \
+                    $(MIGRATE_SHIM) $(BOOT_PACK_DEPS)
+	@$(BOOT_PACK) --kernel '$(KERNEL_DIR)' \
+	    --program $(MIGRATE_SRC)/scenario.sh:$(MIGRATE_LIBDIR)/scenario.sh \
+	    --file $(MIGRATE_GUEST):$(MIGRATE_LIBDIR)/mig-guest \
+	    --file $(MIGRATE_SHIM):$(MIGRATE_LIBDIR)/migrate-shim.so '$@'
 
 # The kernel unpacks concatenated cpio archives one after the other.
 $(MIGRATE_INITRD): $(MIGRATE_BASE) $(MIGRATE_OVERLAY)
@@ -91,17 +97,17 @@ $(MIGRATE_INITRD): $(MIGRATE_BASE) $(MIGRATE_OVERLAY)
 migrate-initrd: $(MIGRATE_INITRD)
 
 check-migrate-debug: $(OUT)/debug/xen $(MIGRATE_INITRD)
-	@$(MIGRATE_SRC)/migrate-check.sh pass $(OUT)/debug/xen \
-	    $(MIGRATE_INITRD) $(LOGS)/migrate-debug.log $(MIGRATE_QEMU)
+	@$(MIGRATE_SRC)/check.sh pass $(OUT)/debug/xen \
+	    $(MIGRATE_INITRD) $(LOGS)/$@.log $(MIGRATE_QEMU)
 
 check-migrate-corrupt: $(OUT)/debug/xen $(MIGRATE_INITRD)
-	@$(MIGRATE_SRC)/migrate-check.sh fail:migrate.live-1 $(OUT)/debug/xen \
-	    $(MIGRATE_INITRD) $(LOGS)/migrate-corrupt-debug.log $(MIGRATE_QEMU) \
+	@$(MIGRATE_SRC)/check.sh fail:migrate.live-1 $(OUT)/debug/xen \
+	    $(MIGRATE_INITRD) $(LOGS)/$@.log $(MIGRATE_QEMU) \
 	    --dom0-args MIGRATE_CORRUPT_PAGE=100
 
 check-migrate-nobias: $(OUT)/nobias-debug/xen $(MIGRATE_INITRD)
-	@$(MIGRATE_SRC)/migrate-check.sh violation $(OUT)/nobias-debug/xen \
-	    $(MIGRATE_INITRD) $(LOGS)/migrate-nobias-debug.log $(MIGRATE_QEMU)
+	@$(MIGRATE_SRC)/check.sh violation $(OUT)/nobias-debug/xen \
+	    $(MIGRATE_INITRD) $(LOGS)/$@.log $(MIGRATE_QEMU)
 
 # One QEMU at a time: the runs share two CPUs with everything else.
 check-migrate:

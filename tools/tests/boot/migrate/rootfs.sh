@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# Builds the base of the migration test's dom0: a minimal Debian bookworm
-# with Xen's 4.17 toolstack, packed as a gzip'd newc cpio (docs, locales
-# and other dead weight left out).  The kernel modules, the test guest and
-# the scenario go into a separate small archive (migrate-overlay.sh) that is
-# appended to this one, so editing the scenario does not repack 70 MB.
+# Builds the base of the migration test's dom0: a minimal Debian (suite
+# DEBIAN_SUITE) with Xen's 4.17 toolstack, packed as a
+# gzip'd newc cpio (docs, locales and other dead weight left out).  The
+# kernel modules, the test guest and the scenario go into a separate small
+# archive (../lib/pack-initramfs.sh) that is appended to this one, so
+# editing the scenario does not repack 70 MB.
 #
-# usage: migrate-rootfs.sh BOOTSTRAP_DIR OUT.cpio.gz
+# usage: rootfs.sh BOOTSTRAP_DIR OUT.cpio.gz
 #   BOOTSTRAP_DIR is reused if it holds a finished debootstrap of the same
-#   suite and packages.
+#   suite and packages.  DEBIAN_SUITE, DEBIAN_MIRROR (empty: the mirror of
+#   this machine's apt sources) and DEBIAN_KEYRING are Config.mk's.
 set -euo pipefail
+# shellcheck source=tools/tests/boot/lib/debian-archive.sh
+. "$(dirname "$0")/../lib/debian-archive.sh"
 
 if [ $# -ne 2 ]; then
     echo "usage: $0 BOOTSTRAP_DIR OUT.cpio.gz" >&2
@@ -18,34 +22,28 @@ if [ $# -ne 2 ]; then
 fi
 root=$1
 out=$2
-suite=bookworm
+: "${DEBIAN_SUITE:?from Config.mk}" "${DEBIAN_KEYRING:?from Config.mk}"
+suite=$DEBIAN_SUITE
+keyring=$DEBIAN_KEYRING
 packages=xen-utils-4.17,busybox,kmod,procps
 recipe="$suite minbase $packages"
-
-# The mirror comes from this machine's own apt configuration, whatever
-# format its sources are written in.
-find_mirror() {
-    apt-cache policy |
-        awk -v want="$suite/main" \
-            '$3 == want && $4 == "amd64" { print $2; exit }'
-}
 
 if [ "$(cat "$root/.bootstrapped" 2>/dev/null)" != "$recipe" ]; then
     if [ "$(id -u)" != 0 ]; then
         echo "error: debootstrap needs root" >&2
         exit 1
     fi
-    mirror=$(find_mirror)
+    mirror=$(debian_archive_uri "$suite" "${DEBIAN_MIRROR:-}")
     if [ -z "$mirror" ]; then
-        echo "error: no $suite/main amd64 source in apt's configuration" \
-             "(apt-get update first?)" >&2
+        echo "error: no apt source of this machine serves Debian's" \
+             "$suite/main (apt-get update first?); set DEBIAN_MIRROR" >&2
         exit 1
     fi
     echo "migrate-rootfs: debootstrap $suite ($packages) from $mirror"
     rm -rf "$root.tmp"
     mkdir -p "$(dirname "$root")"
     debootstrap --variant=minbase --include="$packages" \
-        "$suite" "$root.tmp" "$mirror"
+        --keyring="$keyring" "$suite" "$root.tmp" "$mirror"
     rm -rf "$root"
     mv "$root.tmp" "$root"
     echo "$recipe" >"$root/.bootstrapped"

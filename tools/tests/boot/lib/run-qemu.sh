@@ -5,7 +5,7 @@
 # a verdict or a fatal line shows up, or when the timeout expires.
 set -euo pipefail
 
-top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../../.." && pwd)
 
 usage() {
     cat >&2 <<EOF

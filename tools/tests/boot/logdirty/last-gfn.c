@@ -14,7 +14,7 @@
 void run_last_gfn(void)
 {
     static const xen_pfn_t high[] = { 0x100000 }; /* 4 GiB */
-    struct lab l;
+    struct logdirty_guest lg;
     struct bitmap_diff d;
     unsigned int pass;
     long long rc;
@@ -26,70 +26,67 @@ void run_last_gfn(void)
         char name[96];
         xen_pfn_t max;
 
-        if ( lab_setup(&l, 16, pass ? high : NULL, pass ? 1 : 0, true) )
-        {
-            fail("CHECK lastgfn.%s.setup: FAIL %d - %s\n", kind, errno,
-                 strerror(errno));
-            lab_teardown(&l);
+        snprintf(name, sizeof(name), "lastgfn.%s", kind);
+        if ( !logdirty_guest_setup_checked(&lg, name, 16, pass ? high : NULL,
+                                           pass ? 1 : 0, true) )
             continue;
-        }
-        max = l.g.max_gfn;
+        max = lg.g.max_gfn;
 
         snprintf(name, sizeof(name), "lastgfn.highest.%s.mark", kind);
-        rc = xendevicemodel_modified_memory(dmod, l.g.domid, max, 1);
+        rc = xendevicemodel_modified_memory(dmod, lg.g.domid, max, 1);
         e = rc < 0 ? errno : 0;
         check(rc == 0, name, "gfn %#lx (the highest): rc=%lld errno=%s",
               (unsigned long)max, rc, errno_name(e));
         if ( rc == 0 )
-            set_gfn(l.want, max);
+            set_gfn(lg.want, max);
 
         if ( !pass )
         {
             snprintf(name, sizeof(name), "lastgfn.highest.%s.mark-extent",
                      kind);
-            rc = xendevicemodel_modified_memory(dmod, l.g.domid, max - 9,
+            rc = xendevicemodel_modified_memory(dmod, lg.g.domid, max - 9,
                                                 10);
             e = rc < 0 ? errno : 0;
             check(rc == 0, name, "gfns %#lx-%#lx: rc=%lld errno=%s",
                   (unsigned long)max - 9, (unsigned long)max, rc,
                   errno_name(e));
             for ( xen_pfn_t g = max - 9; rc == 0 && g <= max; g++ )
-                set_gfn(l.want, g);
+                set_gfn(lg.want, g);
         }
 
         /* A hole below the highest gfn is accepted and not reported. */
         if ( pass )
         {
-            rc = xendevicemodel_modified_memory(dmod, l.g.domid,
-                                                l.g.low_pages + 100, 1);
+            rc = xendevicemodel_modified_memory(dmod, lg.g.domid,
+                                                lg.g.low_pages + 100, 1);
             e = rc < 0 ? errno : 0;
             check(rc == 0, "lastgfn.other.sparse.mark-hole",
                   "unpopulated gfn %#lx: rc=%lld errno=%s",
-                  l.g.low_pages + 100, rc, errno_name(e));
+                  lg.g.low_pages + 100, rc, errno_name(e));
         }
 
         snprintf(name, sizeof(name), "lastgfn.highest.%s.clean", kind);
-        lab_clean_matches(&l, l.want, &d);
+        logdirty_guest_clean_matches(&lg, lg.want, &d);
         check(!d.missing && !d.extra && d.expected == (pass ? 1 : 10),
               name, "expected=%lu got=%lu missing=%lu extra=%lu "
               "highest-reported=%s", d.expected, d.got, d.missing, d.extra,
-              test_gfn(l.bm.bits, max) ? "yes" : "no");
+              test_gfn(lg.bm.bits, max) ? "yes" : "no");
 
         snprintf(name, sizeof(name), "lastgfn.past.%s.one-past", kind);
-        rc = xendevicemodel_modified_memory(dmod, l.g.domid, max + 1, 1);
+        rc = xendevicemodel_modified_memory(dmod, lg.g.domid, max + 1, 1);
         e = rc < 0 ? errno : 0;
         check(rc < 0 && e == EINVAL, name,
               "gfn %#lx: rc=%lld errno=%s (want EINVAL)",
               (unsigned long)max + 1, rc, errno_name(e));
 
         snprintf(name, sizeof(name), "lastgfn.past.%s.extent-across", kind);
-        rc = xendevicemodel_modified_memory(dmod, l.g.domid, max - 1, 3);
+        rc = xendevicemodel_modified_memory(dmod, lg.g.domid, max - 1, 3);
         e = rc < 0 ? errno : 0;
         check(rc < 0 && e == EINVAL, name,
               "gfns %#lx-%#lx: rc=%lld errno=%s (want EINVAL)",
               (unsigned long)max - 1, (unsigned long)max + 1, rc,
               errno_name(e));
-        lab_teardown(&l);
+        logdirty_guest_teardown(&lg);
     }
 }
 

@@ -3,8 +3,8 @@
 # The table of bench-logdirty: from the serial logs of the boots of two
 # hypervisors, the median time of each log-dirty call over every round of
 # every boot of each, per-boot medians, and the ratio A/B.
-#   bench-logdirty-table.sh A-LABEL B-LABEL A:LOG|B:LOG...
-#   bench-logdirty-table.sh --self-test
+#   table.sh A-LABEL B-LABEL A:LOG|B:LOG...
+#   table.sh --self-test
 # A ratio is printed, never judged: the exit status only says whether every
 # log had rounds in it.
 set -euo pipefail

@@ -15,16 +15,17 @@
 #include "logdirty.h"
 
 /* The guest still works: a fresh set of marks comes back exactly. */
-static void check_same_guest(struct lab *l, const char *name, uint64_t seed)
+static void check_same_guest(struct logdirty_guest *lg, const char *name,
+                             uint64_t seed)
 {
     struct bitmap_diff d = { 0 };
     bool ok;
 
-    lab_forget_marks(l);
-    ok = lab_mark_random(l, 200, seed) == 0 && lab_clean_matches(l, l->want,
-                                                                 &d);
+    logdirty_guest_forget_marks(lg);
+    ok = logdirty_guest_mark_random(lg, 200, seed) == 0 &&
+         logdirty_guest_clean_matches(lg, lg->want, &d);
     check(ok, name, "d%u expected=%lu got=%lu missing=%lu extra=%lu",
-          l->g.domid, d.expected, d.got, d.missing, d.extra);
+          lg->g.domid, d.expected, d.got, d.missing, d.extra);
 }
 
 /*
@@ -34,37 +35,55 @@ static void check_same_guest(struct lab *l, const char *name, uint64_t seed)
 static void check_normal_round(const char *case_name)
 {
     char name[96];
-    struct lab l;
+    struct logdirty_guest lg;
     struct bitmap_diff d = { 0 };
     const char *step = "create";
     bool ok = false;
 
     snprintf(name, sizeof(name), "hostile.%s.after", case_name);
-    if ( lab_setup(&l, 16, NULL, 0, true) )
+    if ( logdirty_guest_setup(&lg, 16, NULL, 0, true) )
         goto out;
     step = "mark";
-    if ( lab_mark_random(&l, 300, 0x4000) )
+    if ( logdirty_guest_mark_random(&lg, 300, 0x4000) )
         goto out;
     step = "clean";
-    if ( !lab_clean_matches(&l, l.want, &d) )
+    if ( !logdirty_guest_clean_matches(&lg, lg.want, &d) )
         goto out;
     step = "clean-again";
-    lab_forget_marks(&l);
-    if ( !lab_clean_matches(&l, l.want, &d) )
+    logdirty_guest_forget_marks(&lg);
+    if ( !logdirty_guest_clean_matches(&lg, lg.want, &d) )
         goto out;
     step = "disable";
-    if ( logdirty_simple_op(l.g.domid, XEN_DOMCTL_SHADOW_OP_OFF) )
+    if ( logdirty_simple_op(lg.g.domid, XEN_DOMCTL_SHADOW_OP_OFF) )
         goto out;
     step = "destroy";
-    l.alive = false;
-    if ( xc_domain_destroy(xch, l.g.domid) )
+    lg.alive = false;
+    if ( xc_domain_destroy(xch, lg.g.domid) )
         goto out;
     ok = true;
  out:
     check(ok, name, "normal round on a new guest: %s (errno=%d "
           "missing=%lu extra=%lu)", ok ? "ok" : step, ok ? 0 : errno,
           d.missing, d.extra);
-    lab_teardown(&l);
+    logdirty_guest_teardown(&lg);
+}
+
+/*
+ * pages bitmap pages, filled with fill and locked, right before an
+ * unmapped page, so that Xen faults past them; NULL if mmap fails.
+ */
+static char *map_before_hole(unsigned int pages, int fill)
+{
+    size_t bytes = (size_t)pages * XC_PAGE_SIZE;
+    char *buf = mmap(NULL, bytes + XC_PAGE_SIZE, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+    if ( buf == MAP_FAILED )
+        return NULL;
+    munmap(buf + bytes, XC_PAGE_SIZE);
+    memset(buf, fill, bytes);
+    mlock(buf, bytes);
+    return buf;
 }
 
 static bool domain_exists(uint32_t domid, bool *dying)
@@ -107,20 +126,16 @@ static void hostile_bitmap_address(void)
         { "non-canonical", (void *)0x0000800000000000UL },
         { "hypervisor-range", (void *)0xffff830000000000UL },
     };
-    struct lab l;
+    struct logdirty_guest lg;
     struct bitmap_diff d;
     unsigned int i, o;
     char name[96];
     void *hole;
     bool ok;
 
-    if ( lab_setup(&l, 16, NULL, 0, true) )
-    {
-        fail("CHECK hostile.bitmap-address.setup: FAIL %d - %s\n", errno,
-             strerror(errno));
-        lab_teardown(&l);
+    if ( !logdirty_guest_setup_checked(&lg, "hostile.bitmap-address", 16, NULL,
+                                       0, true) )
         return;
-    }
 
     /* A page that was mapped a moment ago and is not any more. */
     hole = mmap(NULL, XC_PAGE_SIZE, PROT_READ | PROT_WRITE,
@@ -129,7 +144,7 @@ static void hostile_bitmap_address(void)
         munmap(hole, XC_PAGE_SIZE);
     bad[0].addr = hole;
 
-    lab_mark_random(&l, 300, 0x5000);
+    logdirty_guest_mark_random(&lg, 300, 0x5000);
     for ( i = 0; i < ARRAY_SIZE(bad); i++ )
         for ( o = 0; o < ARRAY_SIZE(ops); o++ )
         {
@@ -139,20 +154,20 @@ static void hostile_bitmap_address(void)
             hypercall_buffer_at(&hb, bad[i].addr);
             snprintf(name, sizeof(name), "hostile.bitmap-%s.%s",
                      bad[i].label, o ? "clean" : "peek");
-            rc = xc_logdirty_control(xch, l.g.domid, ops[o], &hb,
-                                     l.nr_gfns, 0, NULL);
+            rc = xc_logdirty_control(xch, lg.g.domid, ops[o], &hb,
+                                     lg.nr_gfns, 0, NULL);
             check(rc < 0 && errno == EFAULT, name,
                   "bitmap at %p: rc=%lld errno=%s (want EFAULT)",
                   bad[i].addr, rc, errno_name(rc < 0 ? errno : 0));
         }
 
     /* A refused bitmap must not have consumed any dirty bit. */
-    ok = lab_clean_matches(&l, l.want, &d);
+    ok = logdirty_guest_clean_matches(&lg, lg.want, &d);
     check(ok, "hostile.bitmap-address.nothing-lost",
           "next CLEAN: expected=%lu got=%lu missing=%lu extra=%lu",
           d.expected, d.got, d.missing, d.extra);
-    check_same_guest(&l, "hostile.bitmap-address.same-guest", 0x5001);
-    lab_teardown(&l);
+    check_same_guest(&lg, "hostile.bitmap-address.same-guest", 0x5001);
+    logdirty_guest_teardown(&lg);
     check_normal_round("bitmap-address");
 }
 
@@ -162,7 +177,7 @@ static void hostile_bitmap_address(void)
  */
 static void hostile_short_bitmap(void)
 {
-    struct lab l;
+    struct logdirty_guest lg;
     unsigned long *partial, i, words;
     unsigned long delivered = 0, dup = 0, lost = 0, extra = 0;
     struct bitmap_diff d;
@@ -171,41 +186,33 @@ static void hostile_short_bitmap(void)
     int e;
     char *buf;
 
-    if ( lab_setup(&l, 256, NULL, 0, true) )
-    {
-        fail("CHECK hostile.short-bitmap.setup: FAIL %d - %s\n", errno,
-             strerror(errno));
-        lab_teardown(&l);
+    if ( !logdirty_guest_setup_checked(&lg, "hostile.short-bitmap", 256, NULL,
+                                       0, true) )
         return;
-    }
-    words = l.nr_gfns / BITS_PER_LONG;
+    words = lg.nr_gfns / BITS_PER_LONG;
 
-    buf = mmap(NULL, 2 * XC_PAGE_SIZE, PROT_READ | PROT_WRITE,
-               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if ( buf == MAP_FAILED )
+    buf = map_before_hole(1, 0xa5);
+    if ( !buf )
     {
         fail("CHECK hostile.short-bitmap.setup: FAIL mmap\n");
-        lab_teardown(&l);
+        logdirty_guest_teardown(&lg);
         return;
     }
-    munmap(buf + XC_PAGE_SIZE, XC_PAGE_SIZE);
-    memset(buf, 0xa5, XC_PAGE_SIZE);
-    mlock(buf, XC_PAGE_SIZE);
     hypercall_buffer_at(&hb, buf);
     partial = (unsigned long *)buf;
 
-    lab_mark_random(&l, 600, 0x6000);
+    logdirty_guest_mark_random(&lg, 600, 0x6000);
 
-    rc = xc_logdirty_control(xch, l.g.domid, XEN_DOMCTL_SHADOW_OP_PEEK, &hb,
-                             l.nr_gfns, 0, NULL);
+    rc = xc_logdirty_control(xch, lg.g.domid, XEN_DOMCTL_SHADOW_OP_PEEK, &hb,
+                             lg.nr_gfns, 0, NULL);
     e = rc < 0 ? errno : 0;
     check(rc < 0 && e == EFAULT, "hostile.short-bitmap.peek",
           "1 of 2 bitmap pages mapped, %lu pages asked: rc=%lld errno=%s "
-          "(want EFAULT)", l.nr_gfns, rc, errno_name(e));
+          "(want EFAULT)", lg.nr_gfns, rc, errno_name(e));
 
     memset(buf, 0xa5, XC_PAGE_SIZE);
-    rc = xc_logdirty_control(xch, l.g.domid, XEN_DOMCTL_SHADOW_OP_CLEAN,
-                             &hb, l.nr_gfns, 0, NULL);
+    rc = xc_logdirty_control(xch, lg.g.domid, XEN_DOMCTL_SHADOW_OP_CLEAN,
+                             &hb, lg.nr_gfns, 0, NULL);
     e = rc < 0 ? errno : 0;
     check(rc < 0 && e == EFAULT, "hostile.short-bitmap.clean",
           "rc=%lld errno=%s (want EFAULT)", rc, errno_name(e));
@@ -214,36 +221,36 @@ static void hostile_short_bitmap(void)
      * Whatever the failed CLEAN delivered in its first page plus what the
      * next CLEAN reports must be every marked page: none lost.
      */
-    lab_clean_matches(&l, l.want, &d);
+    logdirty_guest_clean_matches(&lg, lg.want, &d);
     for ( i = 0; i < words; i++ )
     {
         unsigned long first = i < XC_PAGE_SIZE / sizeof(long) ? partial[i]
                                                                : 0;
-        unsigned long next = l.bm.bits[i];
+        unsigned long next = lg.bm.bits[i];
 
         delivered += __builtin_popcountl(first);
         dup += __builtin_popcountl(first & next);
-        lost += __builtin_popcountl(l.want[i] & ~(first | next));
-        extra += __builtin_popcountl((first | next) & ~l.want[i]);
+        lost += __builtin_popcountl(lg.want[i] & ~(first | next));
+        extra += __builtin_popcountl((first | next) & ~lg.want[i]);
     }
     check(!lost && !extra, "hostile.short-bitmap.nothing-lost",
           "marked=%lu delivered_by_failed_clean=%lu next_clean=%lu "
-          "twice=%lu lost=%lu extra=%lu", count_gfns(l.want, l.nr_gfns),
+          "twice=%lu lost=%lu extra=%lu", count_gfns(lg.want, lg.nr_gfns),
           delivered, d.got, dup, lost, extra);
     if ( delivered )
         printf("NOTE hostile.short-bitmap: the CLEAN that returned EFAULT "
                "had already cleared and delivered %lu dirty pages\n",
                delivered);
-    check_same_guest(&l, "hostile.short-bitmap.same-guest", 0x6001);
+    check_same_guest(&lg, "hostile.short-bitmap.same-guest", 0x6001);
 
     munmap(buf, XC_PAGE_SIZE);
-    lab_teardown(&l);
+    logdirty_guest_teardown(&lg);
     check_normal_round("short-bitmap");
 }
 
 static void hostile_pages_beyond(void)
 {
-    struct lab l;
+    struct logdirty_guest lg;
     struct dirty_bitmap big = { 0 };
     xc_shadow_op_stats_t st;
     struct bitmap_diff d;
@@ -255,23 +262,23 @@ static void hostile_pages_beyond(void)
     bool ok;
     int e;
 
-    if ( lab_setup(&l, 16, NULL, 0, true) ||
+    if ( logdirty_guest_setup(&lg, 16, NULL, 0, true) ||
          dirty_bitmap_alloc(&big, 4 * PREEMPT_STRIDE_GFNS) )
     {
         fail("CHECK hostile.pages-beyond.setup: FAIL %d - %s\n", errno,
              strerror(errno));
         goto out;
     }
-    lab_mark_random(&l, 300, 0x7000);
+    logdirty_guest_mark_random(&lg, 300, 0x7000);
 
     /* A right-sized bitmap for 256 GiB of gfns on a 16 MiB guest. */
-    rc = logdirty_op(l.g.domid, XEN_DOMCTL_SHADOW_OP_PEEK, &big, &st);
+    rc = logdirty_op(lg.g.domid, XEN_DOMCTL_SHADOW_OP_PEEK, &big, &st);
     e = rc < 0 ? errno : 0;
-    diff_bitmaps(l.want, big.bits, l.nr_gfns, &d);
+    diff_bitmaps(lg.want, big.bits, lg.nr_gfns, &d);
     {
-        unsigned long beyond = count_gfns(big.bits + l.nr_gfns /
+        unsigned long beyond = count_gfns(big.bits + lg.nr_gfns /
                                           BITS_PER_LONG,
-                                          big.nr_gfns - l.nr_gfns);
+                                          big.nr_gfns - lg.nr_gfns);
 
         check(rc == (long long)big.nr_gfns && !d.missing && !d.extra &&
               !beyond, "hostile.pages-beyond.peek-256G",
@@ -281,19 +288,15 @@ static void hostile_pages_beyond(void)
     }
 
     /* 2^36 pages into two mapped bitmap pages before a hole. */
-    buf = mmap(NULL, 3 * XC_PAGE_SIZE, PROT_READ | PROT_WRITE,
-               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if ( buf == MAP_FAILED )
+    buf = map_before_hole(2, 0xa5);
+    if ( !buf )
         goto out;
-    munmap(buf + 2 * XC_PAGE_SIZE, XC_PAGE_SIZE);
-    memset(buf, 0xa5, 2 * XC_PAGE_SIZE);
-    mlock(buf, 2 * XC_PAGE_SIZE);
     guarded = (unsigned long *)buf;
     hypercall_buffer_at(&hb, buf);
-    rc = xc_logdirty_control(xch, l.g.domid, XEN_DOMCTL_SHADOW_OP_CLEAN,
+    rc = xc_logdirty_control(xch, lg.g.domid, XEN_DOMCTL_SHADOW_OP_CLEAN,
                              &hb, huge_pages, 0, NULL);
     e = rc < 0 ? errno : 0;
-    diff_bitmaps(l.want, guarded, l.nr_gfns, &d);
+    diff_bitmaps(lg.want, guarded, lg.nr_gfns, &d);
     check(rc < 0 && e == EFAULT && !d.missing && !d.extra,
           "hostile.pages-beyond.clean-2^36-short-buffer",
           "rc=%lld errno=%s (want EFAULT) first-leaf missing=%lu extra=%lu",
@@ -304,25 +307,25 @@ static void hostile_pages_beyond(void)
      * 2^64 - 1 pages and no bitmap: Xen walks every leaf its trie can have
      * (2^27), preempted as it goes, to copy nothing.
      */
-    lab_forget_marks(&l);
-    lab_mark_random(&l, 300, 0x7001);
+    logdirty_guest_forget_marks(&lg);
+    logdirty_guest_mark_random(&lg, 300, 0x7001);
     t0 = now_seconds();
-    rc = xc_logdirty_control(xch, l.g.domid, XEN_DOMCTL_SHADOW_OP_PEEK,
+    rc = xc_logdirty_control(xch, lg.g.domid, XEN_DOMCTL_SHADOW_OP_PEEK,
                              NULL, ~0UL, 0, &st);
     e = rc < 0 ? errno : 0;
     check(rc >= 0, "hostile.pages-beyond.peek-all-no-bitmap",
           "pages=2^64-1 rc=%lld errno=%s seconds=%.2f", rc, errno_name(e),
           now_seconds() - t0);
-    ok = lab_clean_matches(&l, l.want, &d);
+    ok = logdirty_guest_clean_matches(&lg, lg.want, &d);
     check(ok, "hostile.pages-beyond.peek-all-kept-bits",
           "next CLEAN: expected=%lu got=%lu missing=%lu extra=%lu",
           d.expected, d.got, d.missing, d.extra);
 
 
-    check_same_guest(&l, "hostile.pages-beyond.same-guest", 0x7002);
+    check_same_guest(&lg, "hostile.pages-beyond.same-guest", 0x7002);
  out:
     dirty_bitmap_free(&big);
-    lab_teardown(&l);
+    logdirty_guest_teardown(&lg);
     check_normal_round("pages-beyond");
 }
 
@@ -333,7 +336,7 @@ static void hostile_pages_beyond(void)
  */
 static void hostile_page_count_wrap(void)
 {
-    struct lab l;
+    struct logdirty_guest lg;
     struct bitmap_diff d;
     xc_hypercall_buffer_t hb;
     unsigned long *guarded, delivered, marked;
@@ -342,39 +345,31 @@ static void hostile_page_count_wrap(void)
     char *buf;
     int e;
 
-    if ( lab_setup(&l, 16, NULL, 0, true) )
-    {
-        fail("CHECK hostile.page-count-wrap.setup: FAIL %d - %s\n", errno,
-             strerror(errno));
-        lab_teardown(&l);
+    if ( !logdirty_guest_setup_checked(&lg, "hostile.page-count-wrap", 16,
+                                       NULL, 0, true) )
         return;
-    }
-    lab_mark_random(&l, 300, 0x7003);
-    marked = count_gfns(l.want, l.nr_gfns);
+    logdirty_guest_mark_random(&lg, 300, 0x7003);
+    marked = count_gfns(lg.want, lg.nr_gfns);
 
     /* Each dirty page must be delivered, or refused with an error and kept. */
-    buf = mmap(NULL, 3 * XC_PAGE_SIZE, PROT_READ | PROT_WRITE,
-               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if ( buf == MAP_FAILED )
+    buf = map_before_hole(2, 0);
+    if ( !buf )
     {
         fail("CHECK hostile.page-count-wrap.setup: FAIL mmap\n");
-        lab_teardown(&l);
+        logdirty_guest_teardown(&lg);
         return;
     }
-    munmap(buf + 2 * XC_PAGE_SIZE, XC_PAGE_SIZE);
-    memset(buf, 0, 2 * XC_PAGE_SIZE);
-    mlock(buf, 2 * XC_PAGE_SIZE);
     guarded = (unsigned long *)buf;
     hypercall_buffer_at(&hb, buf);
 
     watchdog_arm("hostile.page-count-wrap.nothing-lost", 600);
     t0 = now_seconds();
-    rc = xc_logdirty_control(xch, l.g.domid, XEN_DOMCTL_SHADOW_OP_CLEAN,
+    rc = xc_logdirty_control(xch, lg.g.domid, XEN_DOMCTL_SHADOW_OP_CLEAN,
                              &hb, ~0UL, 0, NULL);
     e = rc < 0 ? errno : 0;
     watchdog_disarm();
-    delivered = count_gfns(guarded, l.nr_gfns);
-    lab_clean_matches(&l, l.want, &d);
+    delivered = count_gfns(guarded, lg.nr_gfns);
+    logdirty_guest_clean_matches(&lg, lg.want, &d);
     check(delivered + d.got == marked && !d.extra,
           "hostile.page-count-wrap.nothing-lost",
           "CLEAN of 2^64-1 pages into 2 bitmap pages: rc=%lld errno=%s "
@@ -382,28 +377,24 @@ static void hostile_page_count_wrap(void)
           rc, errno_name(e), now_seconds() - t0, marked, delivered, d.got);
     munmap(buf, 2 * XC_PAGE_SIZE);
 
-    check_same_guest(&l, "hostile.page-count-wrap.same-guest", 0x7004);
-    lab_teardown(&l);
+    check_same_guest(&lg, "hostile.page-count-wrap.same-guest", 0x7004);
+    logdirty_guest_teardown(&lg);
     check_normal_round("page-count-wrap");
 }
 
 static void hostile_no_logdirty(void)
 {
-    struct lab l;
+    struct logdirty_guest lg;
     xc_shadow_op_stats_t st;
     unsigned int o;
     long long rc;
     int e;
 
-    if ( lab_setup(&l, 16, NULL, 0, false) )
-    {
-        fail("CHECK hostile.no-logdirty.setup: FAIL %d - %s\n", errno,
-             strerror(errno));
-        lab_teardown(&l);
+    if ( !logdirty_guest_setup_checked(&lg, "hostile.no-logdirty", 16, NULL, 0,
+                                       false) )
         return;
-    }
 
-    rc = xendevicemodel_modified_memory(dmod, l.g.domid, 5, 10);
+    rc = xendevicemodel_modified_memory(dmod, lg.g.domid, 5, 10);
     e = rc < 0 ? errno : 0;
     check(rc == 0 || e == EINVAL, "hostile.no-logdirty.mark",
           "rc=%lld errno=%s", rc, errno_name(e));
@@ -414,23 +405,23 @@ static void hostile_no_logdirty(void)
                             : XEN_DOMCTL_SHADOW_OP_PEEK;
         unsigned long set;
 
-        rc = logdirty_op(l.g.domid, op, &l.bm, &st);
+        rc = logdirty_op(lg.g.domid, op, &lg.bm, &st);
         e = rc < 0 ? errno : 0;
-        set = rc >= 0 ? count_gfns(l.bm.bits, l.nr_gfns) : 0;
+        set = rc >= 0 ? count_gfns(lg.bm.bits, lg.nr_gfns) : 0;
         check((rc >= 0 && !set) || e == EINVAL || e == EOPNOTSUPP,
               o ? "hostile.no-logdirty.clean" : "hostile.no-logdirty.peek",
               "rc=%lld errno=%s pages-reported=%lu", rc, errno_name(e), set);
     }
-    rc = logdirty_simple_op(l.g.domid, XEN_DOMCTL_SHADOW_OP_OFF);
+    rc = logdirty_simple_op(lg.g.domid, XEN_DOMCTL_SHADOW_OP_OFF);
     e = rc < 0 ? errno : 0;
     check(rc == 0 || e == EINVAL, "hostile.no-logdirty.disable",
           "rc=%lld errno=%s", rc, errno_name(e));
 
-    rc = logdirty_simple_op(l.g.domid, XEN_DOMCTL_SHADOW_OP_ENABLE_LOGDIRTY);
+    rc = logdirty_simple_op(lg.g.domid, XEN_DOMCTL_SHADOW_OP_ENABLE_LOGDIRTY);
     check(rc == 0, "hostile.no-logdirty.enable-late", "rc=%lld errno=%s",
           rc, errno_name(rc ? errno : 0));
-    check_same_guest(&l, "hostile.no-logdirty.same-guest", 0x8000);
-    lab_teardown(&l);
+    check_same_guest(&lg, "hostile.no-logdirty.same-guest", 0x8000);
+    logdirty_guest_teardown(&lg);
     check_normal_round("no-logdirty");
 }
 
@@ -498,7 +489,7 @@ static void hostile_wrong_domains(void)
 static void hostile_dying_domain(void)
 {
     xenforeignmemory_handle *fmem = xenforeignmemory_open(quiet_logger, 0);
-    struct lab l;
+    struct logdirty_guest lg;
     xc_shadow_op_stats_t st;
     xen_pfn_t gfn = 0;
     bool dying = false, listed, written = false;
@@ -507,26 +498,26 @@ static void hostile_dying_domain(void)
     long long rc;
     int err = 0, e;
 
-    if ( !fmem || lab_setup(&l, 16, NULL, 0, true) )
+    if ( !fmem || logdirty_guest_setup(&lg, 16, NULL, 0, true) )
     {
         fail("CHECK hostile.dying.setup: FAIL %d - %s\n", errno,
              strerror(errno));
         goto out;
     }
-    lab_mark_random(&l, 100, 0x9000);
-    map = xenforeignmemory_map(fmem, l.g.domid, PROT_READ, 1, &gfn, &err);
+    logdirty_guest_mark_random(&lg, 100, 0x9000);
+    map = xenforeignmemory_map(fmem, lg.g.domid, PROT_READ, 1, &gfn, &err);
     if ( !map || err )
     {
         fail("CHECK hostile.dying.setup: FAIL map a guest page: %d - %s\n",
              errno, strerror(errno));
         goto out;
     }
-    rc = xc_domain_destroy(xch, l.g.domid);
-    l.alive = false;
-    listed = domain_exists(l.g.domid, &dying);
+    rc = xc_domain_destroy(xch, lg.g.domid);
+    lg.alive = false;
+    listed = domain_exists(lg.g.domid, &dying);
     check(rc == 0 && listed && dying, "hostile.dying.is-dying",
           "d%u destroy rc=%lld, still listed and dying=%d while dom0 maps "
-          "its page", l.g.domid, rc, dying);
+          "its page", lg.g.domid, rc, dying);
 
     for ( o = 0; o < 2; o++ )
     {
@@ -534,9 +525,9 @@ static void hostile_dying_domain(void)
                             : XEN_DOMCTL_SHADOW_OP_PEEK;
         bool untouched;
 
-        rc = logdirty_op(l.g.domid, op, &l.bm, &st);
+        rc = logdirty_op(lg.g.domid, op, &lg.bm, &st);
         e = rc < 0 ? errno : 0;
-        untouched = l.bm.bits[0] == (unsigned long)0xa5a5a5a5a5a5a5a5ULL;
+        untouched = lg.bm.bits[0] == (unsigned long)0xa5a5a5a5a5a5a5a5ULL;
         written |= !untouched;
         check(rc >= 0 || e == ESRCH || e == EINVAL,
               o ? "hostile.dying.clean" : "hostile.dying.peek",
@@ -546,25 +537,25 @@ static void hostile_dying_domain(void)
     if ( !written )
         printf("NOTE hostile.dying: PEEK and CLEAN on a dying domain "
                "succeed without writing the bitmap or the stats\n");
-    rc = xendevicemodel_modified_memory(dmod, l.g.domid, 1, 1);
+    rc = xendevicemodel_modified_memory(dmod, lg.g.domid, 1, 1);
     e = rc < 0 ? errno : 0;
     check(true, "hostile.dying.mark", "rc=%lld errno=%s", rc,
           errno_name(e));
-    rc = logdirty_simple_op(l.g.domid, XEN_DOMCTL_SHADOW_OP_ENABLE_LOGDIRTY);
+    rc = logdirty_simple_op(lg.g.domid, XEN_DOMCTL_SHADOW_OP_ENABLE_LOGDIRTY);
     e = rc < 0 ? errno : 0;
     check(true, "hostile.dying.enable", "rc=%lld errno=%s", rc,
           errno_name(e));
 
     xenforeignmemory_unmap(fmem, map, 1);
     map = NULL;
-    check(domain_gone_within(l.g.domid, 5), "hostile.dying.reaped",
-          "d%u gone after dom0 dropped its mapping", l.g.domid);
+    check(domain_gone_within(lg.g.domid, 5), "hostile.dying.reaped",
+          "d%u gone after dom0 dropped its mapping", lg.g.domid);
  out:
     if ( map )
         xenforeignmemory_unmap(fmem, map, 1);
     if ( fmem )
         xenforeignmemory_close(fmem);
-    lab_teardown(&l);
+    logdirty_guest_teardown(&lg);
     check_normal_round("dying");
 }
 
@@ -626,26 +617,22 @@ static void *clean_thread_main(void *arg)
 static void hostile_concurrent_clean(void)
 {
     struct clean_thread t[2];
-    struct lab l;
+    struct logdirty_guest lg;
     unsigned long words, i, union_bits = 0, lost = 0, extra = 0, twice = 0;
     unsigned int n;
 
     memset(t, 0, sizeof(t));
-    if ( lab_setup(&l, 64, sparse_high, nr_sparse_high, true) )
-    {
-        fail("CHECK hostile.concurrent-clean.setup: FAIL %d - %s\n", errno,
-             strerror(errno));
-        lab_teardown(&l);
+    if ( !logdirty_guest_setup_checked(&lg, "hostile.concurrent-clean", 64,
+                                       sparse_high, nr_sparse_high, true) )
         return;
-    }
-    words = l.nr_gfns / BITS_PER_LONG;
-    lab_mark_random(&l, 500, 0xa000);
+    words = lg.nr_gfns / BITS_PER_LONG;
+    logdirty_guest_mark_random(&lg, 500, 0xa000);
 
     watchdog_arm("hostile.concurrent-clean.no-hang", 120);
     for ( n = 0; n < 2; n++ )
     {
-        t[n].domid = l.g.domid;
-        t[n].nr_gfns = l.nr_gfns;
+        t[n].domid = lg.g.domid;
+        t[n].nr_gfns = lg.nr_gfns;
         t[n].rounds = 3;
         t[n].reported = calloc(words, sizeof(unsigned long));
         t[n].started = t[n].reported &&
@@ -656,7 +643,7 @@ static void hostile_concurrent_clean(void)
             pthread_join(t[n].tid, NULL);
     watchdog_disarm();
     check(t[0].started && t[1].started, "hostile.concurrent-clean.no-hang",
-          "2 threads x 3 CLEANs of %#lx pages returned", l.nr_gfns);
+          "2 threads x 3 CLEANs of %#lx pages returned", lg.nr_gfns);
 
     for ( i = 0; t[0].reported && t[1].reported && i < words; i++ )
     {
@@ -664,23 +651,23 @@ static void hostile_concurrent_clean(void)
 
         union_bits += __builtin_popcountl(u);
         twice += __builtin_popcountl(t[0].reported[i] & t[1].reported[i]);
-        lost += __builtin_popcountl(l.want[i] & ~u);
-        extra += __builtin_popcountl(u & ~l.want[i]);
+        lost += __builtin_popcountl(lg.want[i] & ~u);
+        extra += __builtin_popcountl(u & ~lg.want[i]);
     }
     check(!lost && !extra && !twice && !t[0].other_errors &&
           !t[1].other_errors, "hostile.concurrent-clean.exactly-once",
           "marked=%lu reported=%lu twice=%lu lost=%lu extra=%lu; "
           "thread0 ok=%lu ebusy=%lu err=%lu(%s); "
           "thread1 ok=%lu ebusy=%lu err=%lu(%s)",
-          count_gfns(l.want, l.nr_gfns), union_bits, twice, lost, extra,
+          count_gfns(lg.want, lg.nr_gfns), union_bits, twice, lost, extra,
           t[0].ok, t[0].busy, t[0].other_errors,
           errno_name(t[0].other_errno), t[1].ok, t[1].busy,
           t[1].other_errors, errno_name(t[1].other_errno));
     for ( n = 0; n < 2; n++ )
         free(t[n].reported);
 
-    check_same_guest(&l, "hostile.concurrent-clean.same-guest", 0xa001);
-    lab_teardown(&l);
+    check_same_guest(&lg, "hostile.concurrent-clean.same-guest", 0xa001);
+    logdirty_guest_teardown(&lg);
     check_normal_round("concurrent-clean");
 }
 
@@ -721,29 +708,29 @@ struct destroy_result {
 static int destroy_while_cleaning(bool pending, struct destroy_result *res)
 {
     struct clean_thread t;
-    struct lab l;
+    struct logdirty_guest lg;
     unsigned long free_before;
     double end;
 
     memset(res, 0, sizeof(*res));
     memset(&t, 0, sizeof(t));
     free_before = host_free_pages();
-    if ( lab_setup(&l, 64, sparse_high, nr_sparse_high, true) )
+    if ( logdirty_guest_setup(&lg, 64, sparse_high, nr_sparse_high, true) )
     {
-        lab_teardown(&l);
+        logdirty_guest_teardown(&lg);
         return -1;
     }
-    lab_mark_random(&l, 500, 0xb000);
+    logdirty_guest_mark_random(&lg, 500, 0xb000);
 
-    t.domid = l.g.domid;
-    t.nr_gfns = l.nr_gfns;
+    t.domid = lg.g.domid;
+    t.nr_gfns = lg.nr_gfns;
     t.rounds = 1;
-    t.reported = calloc(l.nr_gfns / BITS_PER_LONG, sizeof(unsigned long));
+    t.reported = calloc(lg.nr_gfns / BITS_PER_LONG, sizeof(unsigned long));
     if ( !t.reported ||
          pthread_create(&t.tid, NULL, clean_thread_main, &t) )
     {
         free(t.reported);
-        lab_teardown(&l);
+        logdirty_guest_teardown(&lg);
         return -1;
     }
     if ( pending )
@@ -752,7 +739,7 @@ static int destroy_while_cleaning(bool pending, struct destroy_result *res)
         while ( !res->pending && now_seconds() < end )
         {
             res->probes++;
-            res->pending = logdirty_simple_op(l.g.domid,
+            res->pending = logdirty_simple_op(lg.g.domid,
                                XEN_DOMCTL_SHADOW_OP_PEEK) < 0 &&
                            errno == EBUSY;
         }
@@ -760,16 +747,16 @@ static int destroy_while_cleaning(bool pending, struct destroy_result *res)
     else
         pthread_join(t.tid, NULL);
 
-    res->destroy_rc = xc_domain_destroy(xch, l.g.domid);
+    res->destroy_rc = xc_domain_destroy(xch, lg.g.domid);
     res->destroy_errno = res->destroy_rc < 0 ? errno : 0;
-    l.alive = false;
+    lg.alive = false;
     if ( pending )
         pthread_join(t.tid, NULL);
     res->clean_rc = t.last_rc;
     res->clean_errno = t.last_errno;
-    res->reaped = domain_gone_within(l.g.domid, 5);
+    res->reaped = domain_gone_within(lg.g.domid, 5);
     free(t.reported);
-    lab_teardown(&l);
+    logdirty_guest_teardown(&lg);
     res->leaked_pages = (long)free_before - (long)host_free_pages();
     return 0;
 }
@@ -871,24 +858,20 @@ static void hostile_toggle(void)
     enum { TOGGLES = 100 };
     struct toggle_peeker peeker = { 0 };
     pthread_t tid;
-    struct lab l;
+    struct logdirty_guest lg;
     struct bitmap_diff d;
     unsigned long bad_enable = 0, bad_disable = 0, bad_peek = 0, busy = 0, i;
     int first_errno = 0;
     long long rc, rc2;
     bool threaded, ok;
 
-    if ( lab_setup(&l, 16, NULL, 0, false) )
-    {
-        fail("CHECK hostile.toggle.setup: FAIL %d - %s\n", errno,
-             strerror(errno));
-        lab_teardown(&l);
+    if ( !logdirty_guest_setup_checked(&lg, "hostile.toggle", 16, NULL, 0,
+                                       false) )
         return;
-    }
 
     for ( i = 0; i < TOGGLES; i++ )
     {
-        if ( logdirty_simple_op(l.g.domid,
+        if ( logdirty_simple_op(lg.g.domid,
                                 XEN_DOMCTL_SHADOW_OP_ENABLE_LOGDIRTY) )
         {
             bad_enable++;
@@ -896,11 +879,11 @@ static void hostile_toggle(void)
             continue;
         }
         /* Marks made before the last disable must not come back. */
-        lab_forget_marks(&l);
-        lab_mark_random(&l, 4, 0xc000 + i);
-        if ( !(i % 3) && !lab_clean_matches(&l, l.want, &d) )
+        logdirty_guest_forget_marks(&lg);
+        logdirty_guest_mark_random(&lg, 4, 0xc000 + i);
+        if ( !(i % 3) && !logdirty_guest_clean_matches(&lg, lg.want, &d) )
             bad_peek++;
-        if ( logdirty_simple_op(l.g.domid, XEN_DOMCTL_SHADOW_OP_OFF) )
+        if ( logdirty_simple_op(lg.g.domid, XEN_DOMCTL_SHADOW_OP_OFF) )
         {
             bad_disable++;
             first_errno = first_errno ?: errno;
@@ -911,15 +894,15 @@ static void hostile_toggle(void)
           "clean-mismatch=%lu errno=%s", TOGGLES, bad_enable, bad_disable,
           bad_peek, errno_name(first_errno));
 
-    rc = logdirty_simple_op(l.g.domid, XEN_DOMCTL_SHADOW_OP_ENABLE_LOGDIRTY);
-    rc2 = logdirty_simple_op(l.g.domid,
+    rc = logdirty_simple_op(lg.g.domid, XEN_DOMCTL_SHADOW_OP_ENABLE_LOGDIRTY);
+    rc2 = logdirty_simple_op(lg.g.domid,
                              XEN_DOMCTL_SHADOW_OP_ENABLE_LOGDIRTY);
     check(rc == 0 && rc2 < 0 && errno == EINVAL,
           "hostile.toggle.enable-twice", "first rc=%lld, second rc=%lld "
           "errno=%s (want EINVAL)", rc, rc2,
           errno_name(rc2 < 0 ? errno : 0));
-    rc = logdirty_simple_op(l.g.domid, XEN_DOMCTL_SHADOW_OP_OFF);
-    rc2 = logdirty_simple_op(l.g.domid, XEN_DOMCTL_SHADOW_OP_OFF);
+    rc = logdirty_simple_op(lg.g.domid, XEN_DOMCTL_SHADOW_OP_OFF);
+    rc2 = logdirty_simple_op(lg.g.domid, XEN_DOMCTL_SHADOW_OP_OFF);
     check(rc == 0, "hostile.toggle.disable-twice",
           "first rc=%lld, second rc=%lld errno=%s", rc, rc2,
           errno_name(rc2 < 0 ? errno : 0));
@@ -928,21 +911,21 @@ static void hostile_toggle(void)
      * The same toggling while another thread runs PEEK and CLEAN: either
      * side may find the other's preempted op pending (EBUSY) and retry.
      */
-    peeker.domid = l.g.domid;
+    peeker.domid = lg.g.domid;
     threaded = !pthread_create(&tid, NULL, toggle_peeker_main, &peeker);
     bad_enable = bad_disable = 0;
     first_errno = 0;
     watchdog_arm("hostile.toggle.concurrent", 120);
     for ( i = 0; i < TOGGLES; i++ )
     {
-        if ( toggle_retrying(l.g.domid, XEN_DOMCTL_SHADOW_OP_ENABLE_LOGDIRTY,
+        if ( toggle_retrying(lg.g.domid, XEN_DOMCTL_SHADOW_OP_ENABLE_LOGDIRTY,
                              &busy) )
         {
             bad_enable++;
             first_errno = first_errno ?: errno;
         }
-        lab_mark_random(&l, 2, 0xd000 + i);
-        if ( toggle_retrying(l.g.domid, XEN_DOMCTL_SHADOW_OP_OFF, &busy) )
+        logdirty_guest_mark_random(&lg, 2, 0xd000 + i);
+        if ( toggle_retrying(lg.g.domid, XEN_DOMCTL_SHADOW_OP_OFF, &busy) )
         {
             bad_disable++;
             first_errno = first_errno ?: errno;
@@ -960,52 +943,48 @@ static void hostile_toggle(void)
           peeker.busy, peeker.other_errors, errno_name(peeker.other_errno),
           busy, bad_enable, bad_disable, errno_name(first_errno));
 
-    logdirty_simple_op(l.g.domid, XEN_DOMCTL_SHADOW_OP_OFF);
-    rc = logdirty_simple_op(l.g.domid, XEN_DOMCTL_SHADOW_OP_ENABLE_LOGDIRTY);
-    lab_forget_marks(&l);
-    ok = rc == 0 && lab_clean_matches(&l, l.want, &d);
+    logdirty_simple_op(lg.g.domid, XEN_DOMCTL_SHADOW_OP_OFF);
+    rc = logdirty_simple_op(lg.g.domid, XEN_DOMCTL_SHADOW_OP_ENABLE_LOGDIRTY);
+    logdirty_guest_forget_marks(&lg);
+    ok = rc == 0 && logdirty_guest_clean_matches(&lg, lg.want, &d);
     check(ok, "hostile.toggle.fresh-after-enable",
           "enable rc=%lld; first CLEAN holds %lu pages (want 0)", rc,
           d.got);
-    check_same_guest(&l, "hostile.toggle.same-guest", 0xe000);
-    lab_teardown(&l);
+    check_same_guest(&lg, "hostile.toggle.same-guest", 0xe000);
+    logdirty_guest_teardown(&lg);
     check_normal_round("toggle");
 }
 
 static void hostile_bad_arguments(void)
 {
-    struct lab l;
+    struct logdirty_guest lg;
     xc_shadow_op_stats_t st;
     long long rc;
     int e;
 
-    if ( lab_setup(&l, 16, NULL, 0, true) )
-    {
-        fail("CHECK hostile.bad-arguments.setup: FAIL %d - %s\n", errno,
-             strerror(errno));
-        lab_teardown(&l);
+    if ( !logdirty_guest_setup_checked(&lg, "hostile.bad-arguments", 16, NULL,
+                                       0, true) )
         return;
-    }
-    memset(l.bm.bits, 0, XC_PAGE_SIZE);
-    rc = xc_logdirty_control(xch, l.g.domid, XEN_DOMCTL_SHADOW_OP_PEEK,
-                             &l.bm.hbuf, l.nr_gfns, 0x80, &st);
+    memset(lg.bm.bits, 0, XC_PAGE_SIZE);
+    rc = xc_logdirty_control(xch, lg.g.domid, XEN_DOMCTL_SHADOW_OP_PEEK,
+                             &lg.bm.hbuf, lg.nr_gfns, 0x80, &st);
     e = rc < 0 ? errno : 0;
     check(rc < 0 && e == EINVAL, "hostile.bad-arguments.peek-mode",
           "mode=0x80 rc=%lld errno=%s (want EINVAL)", rc, errno_name(e));
 
-    rc = xendevicemodel_modified_memory(dmod, l.g.domid, ~0ULL - 1, 4);
+    rc = xendevicemodel_modified_memory(dmod, lg.g.domid, ~0ULL - 1, 4);
     e = rc < 0 ? errno : 0;
     check(rc < 0 && e == EINVAL, "hostile.bad-arguments.mark-wrapping",
           "first_pfn=2^64-2 nr=4 rc=%lld errno=%s (want EINVAL)", rc,
           errno_name(e));
 
-    rc = xendevicemodel_modified_memory(dmod, l.g.domid, 0, 0);
+    rc = xendevicemodel_modified_memory(dmod, lg.g.domid, 0, 0);
     e = rc < 0 ? errno : 0;
     check(rc < 0 && e == EINVAL, "hostile.bad-arguments.mark-empty",
           "nr=0 rc=%lld errno=%s (want EINVAL)", rc, errno_name(e));
 
-    check_same_guest(&l, "hostile.bad-arguments.same-guest", 0xf000);
-    lab_teardown(&l);
+    check_same_guest(&lg, "hostile.bad-arguments.same-guest", 0xf000);
+    logdirty_guest_teardown(&lg);
     check_normal_round("bad-arguments");
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# Boots a hypervisor with the migration test's dom0 (run-qemu.sh) and
+# Boots a hypervisor with the migration test's dom0 (../lib/run-qemu.sh) and
 # prints the scenario's figures from the serial log: the summary of a
 # passing run, or, for a negative control, how far the scenario got before
 # the hypervisor stopped or the expected check failed.
@@ -13,7 +13,7 @@
 # way, is retried up to MIGRATE_FLAKE_RETRIES times (default 2), saying so;
 # the failed run's log is kept beside LOG.
 #
-# usage: migrate-check.sh EXPECT XEN INITRD LOG [run-qemu.sh args...]
+# usage: check.sh EXPECT XEN INITRD LOG [run-qemu.sh args...]
 #   EXPECT is run-qemu.sh's --expect: pass, violation or fail:CHECK-PREFIX
 set -euo pipefail
 
@@ -44,7 +44,7 @@ emulator_flake() {
 attempt=0
 while :; do
     status=0
-    "$here/run-qemu.sh" --xen "$xen" --initrd "$initrd" --log "$log" \
+    "$here/../lib/run-qemu.sh" --xen "$xen" --initrd "$initrd" --log "$log" \
         --expect "$expect" "$@" || status=$?
     if [ "$status" = 0 ] || [ "$attempt" -ge "$retries" ] ||
        ! emulator_flake; then

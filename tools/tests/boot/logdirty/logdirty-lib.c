@@ -11,6 +11,31 @@
 
 #include "logdirty.h"
 
+unsigned int nr_failures, nr_passes;
+xc_interface *xch;
+xendevicemodel_handle *dmod;
+xentoollog_logger *quiet_logger;
+
+bool open_handles(xentoollog_level level)
+{
+    quiet_logger = (xentoollog_logger *)
+        xtl_createlogger_stdiostream(stderr, level, 0);
+    xch = xc_interface_open(quiet_logger, quiet_logger, 0);
+    dmod = xendevicemodel_open(quiet_logger, 0);
+    if ( xch && dmod )
+        return true;
+    fail("CHECK open: FAIL xc_interface_open/xendevicemodel_open: "
+         "%d - %s\n", errno, strerror(errno));
+    return false;
+}
+
+int print_result(void)
+{
+    printf("%u passed, %u failed\n", nr_passes, nr_failures);
+    printf("RESULT: %s\n", nr_failures ? "FAIL" : "PASS");
+    return !!nr_failures;
+}
+
 void check(bool ok, const char *name, const char *fmt, ...)
 {
     char details[256];
@@ -73,7 +98,7 @@ unsigned long count_gfns(const unsigned long *map, unsigned long nr)
 }
 
 void diff_bitmaps(const unsigned long *want, const unsigned long *got,
-                         unsigned long nr, struct bitmap_diff *d)
+                  unsigned long nr, struct bitmap_diff *d)
 {
     unsigned long i;
 
@@ -106,7 +131,7 @@ void diff_bitmaps(const unsigned long *want, const unsigned long *got,
 }
 
 bool bitmaps_match(const char *name, const unsigned long *want,
-                          const unsigned long *got, unsigned long nr)
+                   const unsigned long *got, unsigned long nr)
 {
     struct bitmap_diff d;
 
@@ -163,8 +188,8 @@ void dirty_bitmap_free(struct dirty_bitmap *b)
  * not write shows up as extra pages rather than as a silent pass.
  */
 long long logdirty_op_with(xc_interface *h, uint32_t domid,
-                                  unsigned int op, struct dirty_bitmap *b,
-                                  xc_shadow_op_stats_t *stats)
+                           unsigned int op, struct dirty_bitmap *b,
+                           xc_shadow_op_stats_t *stats)
 {
     memset(b->bits, 0xa5, (size_t)b->nr_buf_pages * XC_PAGE_SIZE);
     memset(stats, 0xff, sizeof(*stats));
@@ -173,8 +198,8 @@ long long logdirty_op_with(xc_interface *h, uint32_t domid,
 }
 
 long long logdirty_op(uint32_t domid, unsigned int op,
-                             struct dirty_bitmap *b,
-                             xc_shadow_op_stats_t *stats)
+                      struct dirty_bitmap *b,
+                      xc_shadow_op_stats_t *stats)
 {
     return logdirty_op_with(xch, domid, op, b, stats);
 }
@@ -187,7 +212,7 @@ long long logdirty_simple_op(uint32_t domid, unsigned int op)
 /* Guests */
 
 int guest_create(struct guest *g, unsigned long mib,
-                        const xen_pfn_t *high, unsigned int nr_high)
+                 const xen_pfn_t *high, unsigned int nr_high)
 {
     struct xen_domctl_createdomain create = {
         .flags = XEN_DOMCTL_CDF_hvm | XEN_DOMCTL_CDF_hap,
@@ -286,7 +311,7 @@ const xen_pfn_t sparse_high[] = {
 };
 const unsigned int nr_sparse_high = ARRAY_SIZE(sparse_high);
 
-/* Labs: guests under log-dirty for the reliability tests */
+/* Guests under log-dirty for the reliability tests */
 
 /*
  * A hostile case that makes a call hang must still end the run with a
@@ -321,73 +346,89 @@ void watchdog_disarm(void)
     watchdog_case = NULL;
 }
 
-int lab_setup(struct lab *l, unsigned long mib, const xen_pfn_t *high,
-                     unsigned int nr_high, bool enable)
+int logdirty_guest_setup(struct logdirty_guest *lg, unsigned long mib,
+                         const xen_pfn_t *high, unsigned int nr_high,
+                         bool enable)
 {
-    memset(l, 0, sizeof(*l));
-    if ( guest_create(&l->g, mib, high, nr_high) )
+    memset(lg, 0, sizeof(*lg));
+    if ( guest_create(&lg->g, mib, high, nr_high) )
         return -1;
-    l->alive = true;
-    l->nr_gfns = l->g.max_gfn + 1;
-    l->want = calloc((l->nr_gfns + BITS_PER_LONG - 1) / BITS_PER_LONG,
+    lg->alive = true;
+    lg->nr_gfns = lg->g.max_gfn + 1;
+    lg->want = calloc((lg->nr_gfns + BITS_PER_LONG - 1) / BITS_PER_LONG,
                      sizeof(unsigned long));
-    if ( !l->want || dirty_bitmap_alloc(&l->bm, l->nr_gfns) )
+    if ( !lg->want || dirty_bitmap_alloc(&lg->bm, lg->nr_gfns) )
     {
         errno = ENOMEM;
         return -1;
     }
     if ( enable &&
-         logdirty_simple_op(l->g.domid,
+         logdirty_simple_op(lg->g.domid,
                             XEN_DOMCTL_SHADOW_OP_ENABLE_LOGDIRTY) )
         return -1;
     return 0;
 }
 
-void lab_teardown(struct lab *l)
+bool logdirty_guest_setup_checked(struct logdirty_guest *lg,
+                                  const char *check, unsigned long mib,
+                                  const xen_pfn_t *high,
+                                  unsigned int nr_high, bool enable)
 {
-    if ( l->alive )
-        xc_domain_destroy(xch, l->g.domid);
-    l->alive = false;
-    dirty_bitmap_free(&l->bm);
-    free(l->want);
-    l->want = NULL;
+    if ( !logdirty_guest_setup(lg, mib, high, nr_high, enable) )
+        return true;
+    fail("CHECK %s.setup: FAIL %lu MiB guest: %d - %s\n", check, mib, errno,
+         strerror(errno));
+    logdirty_guest_teardown(lg);
+    return false;
 }
 
-void lab_forget_marks(struct lab *l)
+void logdirty_guest_teardown(struct logdirty_guest *lg)
 {
-    memset(l->want, 0, (l->nr_gfns + BITS_PER_LONG - 1) / BITS_PER_LONG *
+    if ( lg->alive )
+        xc_domain_destroy(xch, lg->g.domid);
+    lg->alive = false;
+    dirty_bitmap_free(&lg->bm);
+    free(lg->want);
+    lg->want = NULL;
+}
+
+void logdirty_guest_forget_marks(struct logdirty_guest *lg)
+{
+    memset(lg->want, 0, (lg->nr_gfns + BITS_PER_LONG - 1) / BITS_PER_LONG *
                        sizeof(unsigned long));
 }
 
 /* Marks n random populated pages below the highest gfn; 0 on success. */
-int lab_mark_random(struct lab *l, unsigned long n, uint64_t seed)
+int logdirty_guest_mark_random(struct logdirty_guest *lg, unsigned long n,
+                               uint64_t seed)
 {
-    struct marker m = { .g = &l->g, .expected = l->want };
+    struct marker m = { .g = &lg->g, .expected = lg->want };
     uint64_t state = (seed + 1) * 0x9e3779b97f4a7c15ULL;
     unsigned long i;
 
     for ( i = 0; i < n; i++ )
-        mark(&m, prng_next(&state) % (l->g.low_pages - 1), 1);
-    for ( i = 0; i + 1 < l->g.nr_high; i++ )
-        mark(&m, l->g.high[i], 1);
+        mark(&m, prng_next(&state) % (lg->g.low_pages - 1), 1);
+    for ( i = 0; i + 1 < lg->g.nr_high; i++ )
+        mark(&m, lg->g.high[i], 1);
     errno = m.first_errno;
     return m.failed_calls ? -1 : 0;
 }
 
-/* CLEAN into the lab's bitmap and compare with want; true if exact. */
-bool lab_clean_matches(struct lab *l, const unsigned long *want,
-                              struct bitmap_diff *d)
+/* CLEAN into the guest's bitmap and compare with want; true if exact. */
+bool logdirty_guest_clean_matches(struct logdirty_guest *lg,
+                                  const unsigned long *want,
+                                  struct bitmap_diff *d)
 {
     xc_shadow_op_stats_t st;
 
     memset(d, 0, sizeof(*d));
-    if ( logdirty_op(l->g.domid, XEN_DOMCTL_SHADOW_OP_CLEAN, &l->bm,
+    if ( logdirty_op(lg->g.domid, XEN_DOMCTL_SHADOW_OP_CLEAN, &lg->bm,
                      &st) < 0 )
     {
         d->missing = ~0UL;
         return false;
     }
-    diff_bitmaps(want, l->bm.bits, l->nr_gfns, d);
+    diff_bitmaps(want, lg->bm.bits, lg->nr_gfns, d);
     return !d->missing && !d->extra;
 }
 

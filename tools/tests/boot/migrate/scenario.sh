@@ -10,7 +10,7 @@
 #
 # Negative control: with MIGRATE_CORRUPT_PAGE=N (e.g. on the dom0 kernel
 # command line), the receiving side of each live migration flips bits in
-# page N of the guest's pattern area (migrate-shim.c), and the check of
+# page N of the guest's pattern area (shim.c), and the check of
 # the first migration must fail.  Prints `CHECK migrate.<step>: PASS`
 # or `FAIL` per step and ends with `RESULT: PASS` or `RESULT: FAIL`.
 set -euo pipefail
@@ -122,8 +122,9 @@ trace_figures() {
         }' "$1" 2>/dev/null || echo "rounds=? (no trace)"
 }
 
-# What the save/restore helpers have moved so far, in MiB.
-helper_io() {
+# What the toolstack's save/restore processes (libxl-save-helper) have
+# read and written so far, in MiB.
+save_process_io() {
     local pid io=
     for pid in $(pgrep -f libxl-save-helper || true); do
         io+=" $(awk '$1 == "rchar:" { r = $2 } $1 == "wchar:" { w = $2 }
@@ -136,7 +137,7 @@ helper_io() {
 heartbeat() {
     local label=$1 trace=$2 start=$SECONDS
     while sleep "$heartbeat_every"; do
-        log "$label: $((SECONDS - start))s, helpers MiB:$(helper_io)," \
+        log "$label: $((SECONDS - start))s, libxl-save MiB:$(save_process_io)," \
             "last log-dirty op: $(tail -n 1 "$trace" 2>/dev/null |
                                   cut -d' ' -f4,6,7 || true)," \
             "guest: $(xl dmesg | grep -a 'mig-guest: pass=' | tail -n 1 |

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Shared by the parts of test-logdirty, the dom0 log-dirty test client.
+ * Shared by the dom0 log-dirty clients: test-logdirty, the log-dirty
+ * tests, and bench-logdirty, the benchmark.
  *
  * The guests are HVM/HAP domains that are created, populated and never
  * unpaused: nothing but this program dirties their memory, so the dirty
@@ -28,6 +29,14 @@ extern unsigned int nr_failures, nr_passes;
 extern xc_interface *xch;
 extern xendevicemodel_handle *dmod;
 extern xentoollog_logger *quiet_logger;
+
+/*
+ * Opens xch and dmod, libxc logging at level and above; on failure counts
+ * the failed check "open" and returns false.
+ */
+bool open_handles(xentoollog_level level);
+/* Prints "N passed, M failed" and "RESULT: PASS|FAIL"; the exit status. */
+int print_result(void);
 
 #define PAGES_PER_MIB         (1UL << (20 - XC_PAGE_SHIFT))
 #define BITS_PER_BITMAP_PAGE  (XC_PAGE_SIZE * 8)
@@ -83,8 +92,8 @@ struct marker {
     xen_pfn_t first_failed_gfn;
 };
 
-/* A guest under log-dirty, with the pages marked on it. */
-struct lab {
+/* A guest under log-dirty, with the pages marked on it (want). */
+struct logdirty_guest {
     struct guest g;
     struct dirty_bitmap bm;
     unsigned long *want;
@@ -124,13 +133,24 @@ extern const unsigned int nr_sparse_high;
 void watchdog_arm(const char *name, unsigned int seconds);
 void watchdog_disarm(void);
 
-int lab_setup(struct lab *l, unsigned long mib, const xen_pfn_t *high,
-              unsigned int nr_high, bool enable);
-void lab_teardown(struct lab *l);
-void lab_forget_marks(struct lab *l);
-int lab_mark_random(struct lab *l, unsigned long n, uint64_t seed);
-bool lab_clean_matches(struct lab *l, const unsigned long *want,
-                       struct bitmap_diff *d);
+int logdirty_guest_setup(struct logdirty_guest *lg, unsigned long mib,
+                         const xen_pfn_t *high, unsigned int nr_high,
+                         bool enable);
+/*
+ * The same, reporting "<check>.setup" as failed (and tearing down) if the
+ * guest cannot be set up; true if it is ready.
+ */
+bool logdirty_guest_setup_checked(struct logdirty_guest *lg,
+                                  const char *check, unsigned long mib,
+                                  const xen_pfn_t *high,
+                                  unsigned int nr_high, bool enable);
+void logdirty_guest_teardown(struct logdirty_guest *lg);
+void logdirty_guest_forget_marks(struct logdirty_guest *lg);
+int logdirty_guest_mark_random(struct logdirty_guest *lg, unsigned long n,
+                               uint64_t seed);
+bool logdirty_guest_clean_matches(struct logdirty_guest *lg,
+                                  const unsigned long *want,
+                                  struct bitmap_diff *d);
 
 /* The test suites. */
 bool hostile_case_exists(const char *name);

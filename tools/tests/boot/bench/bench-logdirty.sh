@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 # Log-dirty round times of two hypervisors, side by side: boots A, B, A,
-# B, ... under QEMU with the benchmark dom0 (bench-init, bench-logdirty),
-# then the table of bench-logdirty-table.sh. Alternating spreads the
-# machine's drift over both. Times are printed, never judged.
+# B, ... under QEMU with the benchmark dom0 (bench-logdirty.c), then the
+# table of table.sh. Alternating spreads the machine's drift over both.
+# Times are printed, never judged.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -20,7 +20,7 @@ usage: $0 --a XEN --b XEN --initrd INITRAMFS --log-dir DIR [--boots N]
               (default 1024)
   --rounds N  timed rounds per boot (default 20)
   --mem, --dom0-mem, --timeout, --kernel, --xen-args
-              as run-qemu.sh (defaults 2560, 512, 600, its own kernel,
+              as ../lib/run-qemu.sh (defaults 2560, 512, 600, its own kernel,
               'dom0_max_vcpus=1')
 EOF
     exit 2
@@ -84,11 +84,11 @@ for ((i = 1; i <= boots; i++)); do
         echo "bench-logdirty: boot $i of $boots, $side ($label)," \
              "$((SECONDS - start)) s so far"
         # A failed boot fails the benchmark: run-qemu.sh says why.
-        "$here/run-qemu.sh" --xen "$xen" --initrd "$initrd" \
+        "$here/../lib/run-qemu.sh" --xen "$xen" --initrd "$initrd" \
             "${kernel_args[@]}" --mem "$mem" --dom0-mem "$dom0_mem" \
             --timeout "$timeout" --log "$log" --expect pass \
             --xen-args "$xen_args" \
-            --dom0-args "bench_args=--size,$size,--rounds,$rounds" 2>&1 |
+            --dom0-args "test_args=--size,$size,--rounds,$rounds" 2>&1 |
             sed 's/^/  /'
         logs+=("$side:$log")
     done
@@ -96,4 +96,4 @@ done
 
 echo "bench-logdirty: $((SECONDS - start)) s for $((2 * boots)) boots;" \
      "A=$a, B=$b; ${size} MiB guest"
-"$here/bench-logdirty-table.sh" "$label_a" "$label_b" "${logs[@]}"
+"$here/table.sh" "$label_a" "$label_b" "${logs[@]}"

@@ -10,7 +10,7 @@
  * whose bitmap is not full is a failed check: a round that copied fewer
  * bits would not be the work being measured.
  *
- * One page is populated above the measured memory: 4.17's
+ * One page is populated just above the measured memory: 4.17's
  * XEN_DMOP_modified_memory rejects an extent that ends at the guest's
  * highest gfn, and this way every page of the measured memory is marked.
  *
@@ -32,67 +32,11 @@
 
 #include "logdirty.h"
 
-/* The globals logdirty-lib.c works with. */
-unsigned int nr_failures, nr_passes;
-xc_interface *xch;
-xendevicemodel_handle *dmod;
-xentoollog_logger *quiet_logger;
-
 #define NULL_CALLS            1000
 
 static double now_ms(void)
 {
     return now_seconds() * 1e3;
-}
-
-static int bench_guest_create(uint32_t *domid, unsigned long nr_pages)
-{
-    struct xen_domctl_createdomain create = {
-        .flags = XEN_DOMCTL_CDF_hvm | XEN_DOMCTL_CDF_hap,
-        .max_vcpus = 1,
-        .max_grant_frames = 1,
-        .grant_opts = XEN_DOMCTL_GRANT_version(1),
-        .arch = {
-            .emulation_flags = XEN_X86_EMU_LAPIC,
-        },
-    };
-    /* The p2m and the log-dirty trie live in the paging pool. */
-    uint64_t pool_bytes = (8 + nr_pages / PAGES_PER_MIB / 64) << 20;
-    unsigned long nr_super = nr_pages / SUPERPAGE_PAGES, i;
-    xen_pfn_t *extents;
-    int rc;
-
-    if ( xc_domain_create(xch, domid, &create) )
-        return -1;
-    if ( xc_domain_max_vcpus(xch, *domid, 1) ||
-         xc_set_paging_mempool_size(xch, *domid, pool_bytes) ||
-         xc_domain_setmaxmem(xch, *domid, -1) )
-        goto fail;
-
-    extents = calloc(nr_super + 1, sizeof(*extents));
-    if ( !extents )
-        goto fail;
-    for ( i = 0; i < nr_super; i++ )
-        extents[i] = i * SUPERPAGE_PAGES;
-    rc = xc_domain_populate_physmap_exact(xch, *domid, nr_super,
-                                          SUPERPAGE_ORDER, 0, extents);
-    /* The rest page by page, then the page above. */
-    for ( i = nr_super * SUPERPAGE_PAGES; !rc && i <= nr_pages; i++ )
-    {
-        extents[0] = i;
-        rc = xc_domain_populate_physmap_exact(xch, *domid, 1, 0, 0,
-                                              extents);
-    }
-    free(extents);
-    if ( rc )
-        goto fail;
-    return 0;
-
- fail:
-    rc = errno;
-    xc_domain_destroy(xch, *domid);
-    errno = rc;
-    return -1;
 }
 
 static void usage(const char *prog)
@@ -108,13 +52,12 @@ static void usage(const char *prog)
 int main(int argc, char **argv)
 {
     unsigned long size_mib = 1024, rounds = 20, nr_pages, r;
-    unsigned int buf_pages;
-    xentoollog_logger *logger;
+    xen_pfn_t page_above;
     xc_shadow_op_stats_t st;
-    uint32_t domid = 0;
+    struct guest g;
     bool created = false;
-    unsigned long *bits = NULL;
-    DECLARE_HYPERCALL_BUFFER(unsigned long, hbits);
+    struct dirty_bitmap bm = { 0 };
+    size_t bitmap_bytes;
     double t0, t_create;
     long long rc;
     int a;
@@ -145,24 +88,16 @@ int main(int argc, char **argv)
         usage(argv[0]);
     }
     nr_pages = size_mib * PAGES_PER_MIB;
-    buf_pages = nr_pages / BITS_PER_BITMAP_PAGE;
+    page_above = nr_pages;
 
     printf("bench-logdirty: guest %lu MiB (%lu pages, every one dirty), "
            "%lu rounds\n", size_mib, nr_pages, rounds);
 
-    logger = (xentoollog_logger *)
-        xtl_createlogger_stdiostream(stderr, XTL_ERROR, 0);
-    xch = xc_interface_open(logger, logger, 0);
-    dmod = xendevicemodel_open(logger, 0);
-    if ( !xch || !dmod )
-    {
-        fail("CHECK open: FAIL xc_interface_open/xendevicemodel_open: "
-             "%d - %s\n", errno, strerror(errno));
-        goto out;
-    }
+    if ( !open_handles(XTL_ERROR) )
+        return print_result();
 
     t0 = now_ms();
-    if ( bench_guest_create(&domid, nr_pages) )
+    if ( guest_create(&g, size_mib, &page_above, 1) )
     {
         fail("CHECK create: FAIL %lu MiB guest: %d - %s\n", size_mib, errno,
              strerror(errno));
@@ -170,24 +105,23 @@ int main(int argc, char **argv)
     }
     created = true;
     t_create = now_ms() - t0;
-    check(true, "create", "d%u populated in %.0f ms", domid, t_create);
+    check(true, "create", "d%u populated in %.0f ms", g.domid, t_create);
 
-    hbits = xc_hypercall_buffer_alloc_pages(xch, hbits, buf_pages);
-    bits = hbits;
-    if ( !bits )
+    if ( dirty_bitmap_alloc(&bm, nr_pages) )
     {
-        fail("CHECK bitmap: FAIL no %u-page hypercall buffer\n", buf_pages);
+        fail("CHECK bitmap: FAIL no hypercall buffer for %lu pages\n",
+             nr_pages);
         goto out;
     }
+    bitmap_bytes = (size_t)bm.nr_buf_pages * XC_PAGE_SIZE;
 
-    rc = xc_logdirty_control(xch, domid, XEN_DOMCTL_SHADOW_OP_ENABLE_LOGDIRTY,
-                             NULL, 0, 0, NULL);
+    rc = logdirty_simple_op(g.domid, XEN_DOMCTL_SHADOW_OP_ENABLE_LOGDIRTY);
     check(rc == 0, "enable", "rc=%lld errno=%d", rc, rc ? errno : 0);
     if ( rc )
         goto out;
     /* Start from an empty bitmap: enabling may mark pages. */
-    rc = xc_logdirty_control(xch, domid, XEN_DOMCTL_SHADOW_OP_CLEAN,
-                             HYPERCALL_BUFFER(hbits), nr_pages, 0, &st);
+    rc = xc_logdirty_control(xch, g.domid, XEN_DOMCTL_SHADOW_OP_CLEAN,
+                             &bm.hbuf, nr_pages, 0, &st);
     if ( rc < 0 )
     {
         fail("CHECK clean-initial: FAIL %d - %s\n", errno, strerror(errno));
@@ -203,26 +137,24 @@ int main(int argc, char **argv)
         int mark_rc, null_rc = 0;
 
         t0 = now_ms();
-        mark_rc = xendevicemodel_modified_memory(dmod, domid, 0, nr_pages);
+        mark_rc = xendevicemodel_modified_memory(dmod, g.domid, 0, nr_pages);
         t_mark = now_ms() - t0;
 
-        memset(bits, 0, (size_t)buf_pages * XC_PAGE_SIZE);
+        memset(bm.bits, 0, bitmap_bytes);
         t0 = now_ms();
-        peek_rc = xc_logdirty_control(xch, domid, XEN_DOMCTL_SHADOW_OP_PEEK,
-                                      HYPERCALL_BUFFER(hbits), nr_pages, 0,
-                                      &st);
+        peek_rc = xc_logdirty_control(xch, g.domid, XEN_DOMCTL_SHADOW_OP_PEEK,
+                                      &bm.hbuf, nr_pages, 0, &st);
         t_peek = now_ms() - t0;
-        peek_bits = count_gfns(bits, nr_pages);
+        peek_bits = count_gfns(bm.bits, nr_pages);
         peek_dirty = st.dirty_count;
 
-        memset(bits, 0, (size_t)buf_pages * XC_PAGE_SIZE);
+        memset(bm.bits, 0, bitmap_bytes);
         t0 = now_ms();
-        clean_rc = xc_logdirty_control(xch, domid,
+        clean_rc = xc_logdirty_control(xch, g.domid,
                                        XEN_DOMCTL_SHADOW_OP_CLEAN,
-                                       HYPERCALL_BUFFER(hbits), nr_pages, 0,
-                                       &st);
+                                       &bm.hbuf, nr_pages, 0, &st);
         t_clean = now_ms() - t0;
-        clean_bits = count_gfns(bits, nr_pages);
+        clean_bits = count_gfns(bm.bits, nr_pages);
         clean_dirty = st.dirty_count;
 
         t0 = now_ms();
@@ -247,16 +179,13 @@ int main(int argc, char **argv)
         check(true, "rounds", "%lu rounds, every bitmap full", rounds);
 
  out:
-    if ( bits )
-        xc_hypercall_buffer_free_pages(xch, hbits, buf_pages);
+    dirty_bitmap_free(&bm);
     if ( created )
     {
-        rc = xc_domain_destroy(xch, domid);
-        check(rc == 0, "destroy", "d%u rc=%lld", domid, rc);
+        rc = xc_domain_destroy(xch, g.domid);
+        check(rc == 0, "destroy", "d%u rc=%lld", g.domid, rc);
     }
-    printf("%u passed, %u failed\n", nr_passes, nr_failures);
-    printf("RESULT: %s\n", nr_failures ? "FAIL" : "PASS");
-    return !!nr_failures;
+    return print_result();
 }
 
 /*

@@ -16,11 +16,6 @@
 
 #include "logdirty.h"
 
-unsigned int nr_failures, nr_passes;
-xc_interface *xch;
-xendevicemodel_handle *dmod;
-xentoollog_logger *quiet_logger;
-
 /* A log-dirty round */
 
 struct round_spec {
@@ -127,6 +122,23 @@ static void check_stats(const char *name, const xc_shadow_op_stats_t *st,
           st->dirty_count, want_dirty, st->fault_count);
 }
 
+/*
+ * PEEK into bm and compare with want. False, after the failed check, if
+ * the PEEK failed; otherwise the bitmap's check is printed and st is Xen's.
+ */
+static bool peek_matches(const char *name, uint32_t domid,
+                         struct dirty_bitmap *bm, const unsigned long *want,
+                         xc_shadow_op_stats_t *st)
+{
+    if ( logdirty_op(domid, XEN_DOMCTL_SHADOW_OP_PEEK, bm, st) < 0 )
+    {
+        fail("CHECK %s: FAIL PEEK: %d - %s\n", name, errno, strerror(errno));
+        return false;
+    }
+    bitmaps_match(name, want, bm->bits, bm->nr_gfns);
+    return true;
+}
+
 static void logdirty_round(const struct round_spec *r)
 {
     char name[96];
@@ -175,12 +187,7 @@ static void logdirty_round(const struct round_spec *r)
     if ( rc )
         goto destroy;
 
-    rc = logdirty_op(g.domid, XEN_DOMCTL_SHADOW_OP_PEEK, &bm, &st);
-    if ( rc < 0 )
-        fail("CHECK %s: FAIL PEEK: %d - %s\n", NAME("peek-initial"),
-             errno, strerror(errno));
-    else
-        bitmaps_match(NAME("peek-initial"), empty, bm.bits, nr_gfns);
+    peek_matches(NAME("peek-initial"), g.domid, &bm, empty, &st);
 
     m.g = &g;
     m.expected = expected;
@@ -191,22 +198,9 @@ static void logdirty_round(const struct round_spec *r)
           m.calls, nr_dirty, m.failed_calls, m.first_errno,
           (unsigned long)m.first_failed_gfn);
 
-    rc = logdirty_op(g.domid, XEN_DOMCTL_SHADOW_OP_PEEK, &bm, &st);
-    if ( rc < 0 )
-        fail("CHECK %s: FAIL PEEK: %d - %s\n", NAME("peek"), errno,
-             strerror(errno));
-    else
-    {
-        bitmaps_match(NAME("peek"), expected, bm.bits, nr_gfns);
+    if ( peek_matches(NAME("peek"), g.domid, &bm, expected, &st) )
         check_stats(NAME("peek-stats"), &st, nr_dirty);
-    }
-
-    rc = logdirty_op(g.domid, XEN_DOMCTL_SHADOW_OP_PEEK, &bm, &st);
-    if ( rc < 0 )
-        fail("CHECK %s: FAIL PEEK: %d - %s\n", NAME("peek-again"), errno,
-             strerror(errno));
-    else
-        bitmaps_match(NAME("peek-again"), expected, bm.bits, nr_gfns);
+    peek_matches(NAME("peek-again"), g.domid, &bm, expected, &st);
 
     if ( preemptible )
     {
@@ -246,15 +240,8 @@ static void logdirty_round(const struct round_spec *r)
               prober.busy, prober.other_errors, prober.other_errno);
     }
 
-    rc = logdirty_op(g.domid, XEN_DOMCTL_SHADOW_OP_PEEK, &bm, &st);
-    if ( rc < 0 )
-        fail("CHECK %s: FAIL PEEK: %d - %s\n", NAME("peek-after-clean"),
-             errno, strerror(errno));
-    else
-    {
-        bitmaps_match(NAME("peek-after-clean"), empty, bm.bits, nr_gfns);
+    if ( peek_matches(NAME("peek-after-clean"), g.domid, &bm, empty, &st) )
         check_stats(NAME("peek-after-clean-stats"), &st, 0);
-    }
 
     rc = xc_logdirty_control(xch, g.domid, XEN_DOMCTL_SHADOW_OP_OFF,
                              NULL, 0, 0, NULL);
@@ -379,16 +366,9 @@ int main(int argc, char **argv)
            last_gfn ? " last-gfn" : "", soak_seconds ? " soak" : "",
            size_mib, rounds);
 
-    quiet_logger = (xentoollog_logger *)
-        xtl_createlogger_stdiostream(stderr, XTL_CRITICAL, 0);
-    xch = xc_interface_open(quiet_logger, quiet_logger, 0);
-    dmod = xendevicemodel_open(quiet_logger, 0);
-    if ( !xch || !dmod )
-    {
-        fail("CHECK open: FAIL xc_interface_open/xendevicemodel_open: "
-             "%d - %s\n", errno, strerror(errno));
-        goto out;
-    }
+    /* Quiet: the hostile cases make libxc report many errors on purpose. */
+    if ( !open_handles(XTL_CRITICAL) )
+        return print_result();
 
     if ( basic )
     {
@@ -420,10 +400,7 @@ int main(int argc, char **argv)
     if ( hostile )
         run_hostile(only);
 
- out:
-    printf("%u passed, %u failed\n", nr_passes, nr_failures);
-    printf("RESULT: %s\n", nr_failures ? "FAIL" : "PASS");
-    return !!nr_failures;
+    return print_result();
 }
 
 /*

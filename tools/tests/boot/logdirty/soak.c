@@ -120,7 +120,7 @@ static void soak_account(struct soak *s, uint32_t k, const unsigned long *bm)
 void run_soak(unsigned int seconds, unsigned long mib)
 {
     struct soak s = { .lock = PTHREAD_MUTEX_INITIALIZER };
-    struct lab l;
+    struct logdirty_guest lg;
     xc_shadow_op_stats_t st;
     pthread_t marker;
     unsigned long clean_errors = 0;
@@ -129,16 +129,12 @@ void run_soak(unsigned int seconds, unsigned long mib)
 
     printf("soak: one thread marks pages, another CLEANs, for %u s\n",
            seconds);
-    if ( lab_setup(&l, mib, NULL, 0, true) )
-    {
-        fail("CHECK soak.setup: FAIL %d - %s\n", errno, strerror(errno));
-        lab_teardown(&l);
+    if ( !logdirty_guest_setup_checked(&lg, "soak", mib, NULL, 0, true) )
         return;
-    }
-    s.g = &l.g;
-    s.window_lo = calloc(l.nr_gfns, sizeof(*s.window_lo));
-    s.window_hi = calloc(l.nr_gfns, sizeof(*s.window_hi));
-    s.reported_in_flight = calloc(l.nr_gfns, sizeof(bool));
+    s.g = &lg.g;
+    s.window_lo = calloc(lg.nr_gfns, sizeof(*s.window_lo));
+    s.window_hi = calloc(lg.nr_gfns, sizeof(*s.window_hi));
+    s.reported_in_flight = calloc(lg.nr_gfns, sizeof(bool));
     if ( !s.window_lo || !s.window_hi || !s.reported_in_flight ||
          pthread_create(&marker, NULL, soak_marker_main, &s) )
     {
@@ -165,7 +161,7 @@ void run_soak(unsigned int seconds, unsigned long mib)
         s.started++;
         pthread_mutex_unlock(&s.lock);
 
-        rc = logdirty_op(l.g.domid, XEN_DOMCTL_SHADOW_OP_CLEAN, &l.bm, &st);
+        rc = logdirty_op(lg.g.domid, XEN_DOMCTL_SHADOW_OP_CLEAN, &lg.bm, &st);
 
         pthread_mutex_lock(&s.lock);
         s.finished = s.started;
@@ -175,7 +171,7 @@ void run_soak(unsigned int seconds, unsigned long mib)
                 clean_errno = errno;
         }
         else
-            soak_account(&s, s.finished, l.bm.bits);
+            soak_account(&s, s.finished, lg.bm.bits);
         pthread_mutex_unlock(&s.lock);
 
         if ( last )
@@ -205,7 +201,7 @@ void run_soak(unsigned int seconds, unsigned long mib)
     free(s.window_lo);
     free(s.window_hi);
     free(s.reported_in_flight);
-    lab_teardown(&l);
+    logdirty_guest_teardown(&lg);
 }
 
 /*

@@ -131,6 +131,14 @@ void chk_dom_setup(unsigned int i, unsigned int domid, bool control,
     d->target = target_slot >= 0 ? &doms[target_slot].d : NULL;
 }
 
+void chk_dom_xenstore(unsigned int i, bool xenstore)
+{
+    struct domain *d = &doms[i].d;
+
+    d->options = xenstore ? d->options | XEN_DOMCTL_CDF_xs_domain
+                          : d->options & ~XEN_DOMCTL_CDF_xs_domain;
+}
+
 void chk_cpu(unsigned int cpu)
 {
     emul_cpu = cpu;
@@ -318,6 +326,47 @@ unsigned int chk_bias(void)
     return MM_LOCK_BIAS;
 #endif
 }
+
+unsigned int chk_dm_bias(void)
+{
+#ifdef CHECKER_XEN_HEADER
+    return 0;
+#else
+    return MM_LOCK_DM_BIAS;
+#endif
+}
+
+/* Xen 4.17's header keeps the name in the lock; ours in the record. */
+#ifdef CHECKER_XEN_HEADER
+#define HOLDER(l) ((l)->locker_function)
+#else
+#define HOLDER(l) mm_lock_holder(l)
+#endif
+
+const char *chk_holder(enum chk_class c, unsigned int dom, unsigned int inst)
+{
+    struct chk_dom *hd = &doms[dom];
+    struct domain *d = &hd->d;
+
+    switch ( c )
+    {
+    case CHK_NESTEDP2M:
+        return HOLDER(&d->arch.nested_p2m_lock);
+    case CHK_P2M:
+        return HOLDER(&hd->p2m[inst].lock);
+    case CHK_ALTP2MLIST:
+        return HOLDER(&d->arch.altp2m_list_lock);
+    case CHK_ALTP2M:
+        return HOLDER(&hd->altp2m[inst].lock);
+    case CHK_POD:
+        return HOLDER(&hd->p2m[inst].pod.lock);
+    case CHK_PAGING:
+        return HOLDER(&d->arch.paging.lock);
+    default:
+        return NULL;
+    }
+}
+#undef HOLDER
 
 bool chk_class_is_rw(enum chk_class c)
 {

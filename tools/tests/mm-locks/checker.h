@@ -52,6 +52,8 @@ void chk_init(void);
 /* Domain slot i: its id and flags. */
 void chk_dom_setup(unsigned int i, unsigned int domid, bool control,
                    bool hardware, int target_slot);
+/* Domain slot i is xenstore's domain (XEN_DOMCTL_CDF_xs_domain) or not. */
+void chk_dom_xenstore(unsigned int i, bool xenstore);
 void chk_cpu(unsigned int cpu);
 /*
  * The domain making the hypercall.  Only the "current" variant (the
@@ -66,6 +68,8 @@ enum chk_result chk_release(enum chk_class c, unsigned int dom,
                             unsigned int inst, enum chk_mode m);
 /* The bias the header gives control-domain locks (0 if none). */
 unsigned int chk_bias(void);
+/* The bias it gives a device model's locks (d->target set; 0 if none). */
+unsigned int chk_dm_bias(void);
 /* The header's level for a class (MM_LOCK_ORDER_<name>). */
 unsigned int chk_class_level(enum chk_class c);
 bool chk_class_is_rw(enum chk_class c);
@@ -73,6 +77,13 @@ bool chk_class_is_rw(enum chk_class c);
 unsigned int chk_level(void);
 /* Whether the CPU holds the lock (ours: its record; Xen's: the lock). */
 bool chk_locked_by_me(enum chk_class c, unsigned int dom, unsigned int inst);
+
+/*
+ * The function the header names as the holder of a lock on this CPU, as
+ * shadow's recursive-fault message prints it ("nobody" if none); NULL for
+ * a class that has no such name (the order constraints).
+ */
+const char *chk_holder(enum chk_class c, unsigned int dom, unsigned int inst);
 
 /* Captured printk output since the last clear. */
 const char *chk_log(void);

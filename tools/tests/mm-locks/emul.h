@@ -3,7 +3,8 @@
  * Just enough of the hypervisor to compile mm-locks.h (ours or Xen's) and
  * mm-locks.c in user space: spinlocks with their recursion fields, percpu
  * rwlocks, per-CPU variables for several simulated CPUs, struct domain with
- * the control and hardware flags, printk captured, and BUG(), panic() and
+ * the control, hardware and xenstore flags and the device model's target,
+ * printk captured, and BUG(), panic() and
  * ASSERT() turned into longjmp()s so a test can see them and go on.
  *
  * Simulated CPUs run one at a time: taking a lock that another CPU holds
@@ -204,6 +205,7 @@ struct domain {
     bool is_privileged;         /* the control domain */
     bool is_hardware;           /* the hardware domain, maybe split off */
     struct domain *target;      /* a device model's guest */
+    unsigned int options;       /* XEN_DOMCTL_CDF_* */
     spinlock_t page_alloc_lock;
     struct {
         struct {
@@ -232,6 +234,12 @@ static inline bool is_control_domain(const struct domain *d)
     return evaluate_nospec(d->is_privileged);
 }
 #endif
+
+#define XEN_DOMCTL_CDF_xs_domain (1U << 4)
+static inline bool is_xenstore_domain(const struct domain *d)
+{
+    return d->options & XEN_DOMCTL_CDF_xs_domain;
+}
 
 struct p2m_domain {
     mm_rwlock_t lock;

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Who gets the control-domain bias, tested against the real header through
- * checker.h.  Only is_control_domain() domains may get it: not a domU, not
- * a device model with a target, not a hardware domain split off from the
- * control domain.  And nothing a guest can reach may make one domU's locks
- * rank above another's: the rank of a lock depends on its class, on
- * is_control_domain() and on the domain id, and a guest sets none of them.
+ * Who gets which tier, tested against the real header through checker.h.
+ * Only is_control_domain() domains get the control-domain tier (2): not a
+ * domU, not a device model, not a hardware domain split off from the
+ * control domain.  Only a domain with a target, another domain's device
+ * model, gets tier 1: not the split hardware domain, not xenstore's domain,
+ * not a domain that is merely some device model's target.  And nothing a
+ * guest can reach may change a lock's rank: it depends on its tier, its
+ * class and its domain id, and a guest sets none of them.
  *
  * A case is one row of output: a combination of domain roles (and of the
  * domain making the call), checked over every class and several domain
@@ -41,6 +43,8 @@ enum target { NO_TARGET, TARGET_DOMU, TARGET_CONTROL };
 struct role {
     bool control, hardware;
     enum target target;
+    bool xenstore;      /* XEN_DOMCTL_CDF_xs_domain */
+    bool targeted;      /* the plain domU is its device model */
 };
 
 /* Every flag combination; those without control are what guests are. */
@@ -51,6 +55,9 @@ static const struct role roles[] = {
     { false, false, TARGET_CONTROL },
     { false, true,  TARGET_DOMU },
     { false, true,  TARGET_CONTROL },
+    { false, false, NO_TARGET, true },
+    { false, false, NO_TARGET, false, true },
+    { false, true,  NO_TARGET, false, true },
     { true,  false, NO_TARGET },
     { true,  true,  NO_TARGET },
     { true,  false, TARGET_DOMU },
@@ -58,7 +65,7 @@ static const struct role roles[] = {
     { true,  false, TARGET_CONTROL },
     { true,  true,  TARGET_CONTROL },
 };
-#define NR_GUEST_ROLES 6
+#define NR_GUEST_ROLES 9
 
 /* Ids a domain under test may have; 0 too, as dom0 need not be control. */
 static const unsigned int test_domids[] = { 0, 1, 5, 0x7fef };
@@ -72,18 +79,38 @@ static char case_why[256];
 
 static const char *role_name(const struct role *r)
 {
-    static char buf[96];
+    static char buf[128];
 
-    snprintf(buf, sizeof(buf), "%s%s",
+    snprintf(buf, sizeof(buf), "%s%s%s%s",
              r->control ? (r->hardware ? "control+hardware domain (dom0)"
                                        : "control domain (split)")
                         : (r->hardware ? "hardware domain (split)" : "domU"),
              r->target == TARGET_DOMU ? ", device model of a domU" :
              r->target == TARGET_CONTROL ? ", device model of the control "
-                                           "domain" : "");
+                                           "domain" : "",
+             r->xenstore ? ", xenstore's domain" : "",
+             r->targeted ? ", target of a device model" : "");
 
     return buf;
 }
+
+/* The tier the rule gives a role: 2 control, 1 has a target, else 0. */
+static unsigned int role_tier(const struct role *r)
+{
+    return r->control ? 2 : r->target != NO_TARGET;
+}
+
+/* What the header adds to a role's class levels. */
+static unsigned int role_raise(const struct role *r)
+{
+    unsigned int tier = role_tier(r);
+
+    return tier == 2 ? chk_bias() : tier == 1 ? chk_dm_bias() : 0;
+}
+
+static const char *const tier_words[] = {
+    "tier 0", "tier 1 (device model)", "tier 2 (control)",
+};
 
 static void case_begin(void)
 {
@@ -147,6 +174,11 @@ static void host(const struct role *a, unsigned int domid_a,
                   target_slot(a->target));
     chk_dom_setup(SLOT_B, domid_b, b->control, b->hardware,
                   target_slot(b->target));
+    chk_dom_xenstore(SLOT_A, a->xenstore);
+    chk_dom_xenstore(SLOT_B, b->xenstore);
+    if ( a->targeted || b->targeted )
+        chk_dom_setup(SLOT_DOMU, DOMU_DOMID, false, false,
+                      a->targeted ? SLOT_A : SLOT_B);
     chk_cpu(0);
 }
 
@@ -174,16 +206,18 @@ static const char *result_name(int r)
 }
 
 /*
- * 1. The level of each lock: its class level, plus the bias exactly when
- * its domain is the control domain.
+ * 1. The level of each lock: its class level, plus the control-domain bias
+ * exactly when its domain is the control domain, plus the device-model
+ * tier exactly when it is some other domain's device model.
  */
 static void test_levels(void)
 {
     unsigned int i, d, max = 0;
     enum chk_class c;
 
-    printf("== only is_control_domain() domains get the bias "
-           "(every class, domain ids 0 1 5 32751)\n");
+    printf("== only is_control_domain() domains get tier 2, only domains "
+           "with a target\n   tier 1 (every class, domain ids 0 1 5 "
+           "32751)\n");
 
     case_begin();
     for ( c = 0; c < CHK_NR_CLASSES; c++ )
@@ -194,10 +228,19 @@ static void test_levels(void)
     case_end(false, "the bias (%u) exceeds every class level (top %u)",
              chk_bias(), max);
 
+    case_begin();
+    check(chk_dm_bias() > max, "device-model tier %u does not exceed the top "
+          "class level %u", chk_dm_bias(), max);
+    check(chk_bias() > chk_dm_bias() + max, "bias %u does not exceed the "
+          "device-model tier's top level %u", chk_bias(),
+          chk_dm_bias() + max);
+    case_end(false, "the device-model tier (%u) exceeds every class level, "
+             "and the bias every\n     device-model level", chk_dm_bias());
+
     for ( i = 0; i < ARRAY_SIZE(roles); i++ )
     {
         const struct role *r = &roles[i];
-        unsigned int bias = r->control ? chk_bias() : 0;
+        unsigned int raise = role_raise(r);
 
         case_begin();
         for ( d = 0; d < ARRAY_SIZE(test_domids); d++ )
@@ -205,7 +248,7 @@ static void test_levels(void)
             {
                 enum chk_result res;
                 unsigned int want = chk_class_level(c) +
-                                    (has_domain(c) ? bias : 0);
+                                    (has_domain(c) ? raise : 0);
 
                 host(r, test_domids[d], &roles[0], DOMU_DOMID + 1);
                 res = chk_acquire(c, SLOT_A, 0, CHK_WRITE);
@@ -217,34 +260,40 @@ static void test_levels(void)
                 check(chk_level() == 0, "%s of d%u: level %u after release",
                       chk_class_names[c], test_domids[d], chk_level());
             }
-        case_end(false, "%-68s %s", role_name(r),
-                 r->control ? "gets the bias" : "no bias");
+        case_end(false, "%-74s %s", role_name(r), tier_words[role_tier(r)]);
     }
 }
 
 /*
  * 2. The same, seen in verdicts: a plain domU's highest lock (paging) then
- * the lowest lock (nestedp2m) of a domain in each role passes only for the
- * control domain, and the reverse order only for the others.  The first is
- * the shape of paging_log_dirty_op copying into dom0's buffer.
+ * the lowest lock (nestedp2m) of a domain in each role passes only for a
+ * domain of a tier above 0, and the reverse order only for the others.  The
+ * first is the shape of paging_log_dirty_op copying into dom0's buffer,
+ * and of a device model's copy under its target's p2m lock.  After the
+ * control domain's paging lock, every role's nestedp2m BUGs: nothing ranks
+ * above the control domain.
  */
 static void test_verdicts(void)
 {
     unsigned int i;
 
     printf("== a domU's paging lock, then nestedp2m of each role "
-           "(the log-dirty copy's shape)\n");
+           "(the log-dirty copy's shape);\n   the control domain's paging "
+           "lock, then nestedp2m of each role\n");
     for ( i = 0; i < ARRAY_SIZE(roles); i++ )
     {
         const struct role *r = &roles[i];
-        int up, down;
+        unsigned int tier = role_tier(r);
+        int up, down, ctl;
 
         case_begin();
         host(r, 5, &roles[0], 1);
         up = pair(CHK_PAGING, SLOT_B, CHK_NESTEDP2M, SLOT_A);
         host(r, 5, &roles[0], 1);
         down = pair(CHK_NESTEDP2M, SLOT_A, CHK_PAGING, SLOT_B);
-        if ( r->control )
+        host(r, 5, &roles[0], 1);
+        ctl = pair(CHK_PAGING, SLOT_CONTROL, CHK_NESTEDP2M, SLOT_A);
+        if ( tier )
         {
             check(up == CHK_OK, "domU paging then its nestedp2m: %s",
                   result_name(up));
@@ -258,8 +307,13 @@ static void test_verdicts(void)
             check(down == CHK_OK, "its nestedp2m then domU paging: %s",
                   result_name(down));
         }
-        case_end(false, "%-68s %s", role_name(r),
-                 r->control ? "ranks above the domU" : "ranks as a domU");
+        /* Another control domain too: one tier, a lower class. */
+        check(ctl == CHK_BUG, "control paging then its nestedp2m: %s",
+              result_name(ctl));
+        case_end(false, "%-62s %s", role_name(r),
+                 tier == 2 ? "ranks above the domU and device models" :
+                 tier ? "ranks above the domU, below the control domain" :
+                        "ranks as a domU");
     }
 }
 
@@ -277,7 +331,9 @@ static void check_guest_pair(unsigned int ra, unsigned int ida,
     for ( ca = 0; ca < CHK_NR_CLASSES; ca++ )
         for ( cb = ca; cb < CHK_NR_CLASSES; cb++ )
         {
-            bool a_first = cb > ca || ida < idb;
+            unsigned int ta = role_tier(&roles[ra]);
+            unsigned int tb = role_tier(&roles[rb]);
+            bool a_first = ta != tb ? ta < tb : cb > ca || ida < idb;
             int up, down;
 
             if ( !has_domain(ca) || !has_domain(cb) )
@@ -303,12 +359,12 @@ static void test_guest_pairs(void)
     };
     static const unsigned int callers[] = { SLOT_A, SLOT_B, SLOT_CONTROL };
     unsigned int ra, rb, k, i, j, cases = 0, before = cases_failed;
-    char a_name[96];
+    char a_name[128];
 
     printf("== guest A's locks never rank above guest B's lock of a higher "
-           "class, and\n   equal classes go by domain id, lower first\n"
-           "   (guest roles: every flag combination without the control "
-           "flag)\n");
+           "tier or, in one\n   tier, of a higher class, and equal classes "
+           "go by domain id, lower first\n   (guest roles: every flag "
+           "combination without the control flag)\n");
     shown = 0;
     for ( ra = 0; ra < NR_GUEST_ROLES; ra++ )
         for ( rb = 0; rb < NR_GUEST_ROLES; rb++ )
@@ -355,11 +411,14 @@ static void test_guest_levels(void)
                     host(&roles[r], 5, &roles[0], 1);
                     chk_set_caller(caller);
                     chk_cpu(cpu);
+                    unsigned int want = chk_class_level(c) +
+                        (has_domain(c) ? role_raise(&roles[r]) : 0);
+
                     res = chk_acquire(c, SLOT_A, 0, CHK_WRITE);
-                    check(res == CHK_OK && chk_level() == chk_class_level(c),
+                    check(res == CHK_OK && chk_level() == want,
                           "%s on CPU%u: %s, level %u, expected %u",
                           chk_class_names[c], cpu, chk_result_names[res],
-                          chk_level(), chk_class_level(c));
+                          chk_level(), want);
                 }
             cases++;
             case_end(true, "%s, called by slot %u", role_name(&roles[r]),
@@ -384,17 +443,21 @@ int main(void)
            "   is_control_domain()  d->is_privileged: set once, when dom0 "
            "is built at boot\n"
            "                        (CDF_privileged); no hypercall sets or "
-           "clears it\n"
+           "clears it: tier 2\n"
+           "   d->target            set once by the control domain's "
+           "XEN_DOMCTL_set_target,\n"
+           "                        which refuses a second target; never "
+           "cleared: tier 1\n"
            "   the domain id        assigned at creation, by the toolstack "
            "or by Xen;\n"
            "                        a guest cannot choose or change it.  "
            "Equal classes of\n"
-           "                        two guests go by it: lower id first\n"
-           "   not inputs           the hardware-domain flag and a device "
-           "model's target\n"
-           "                        (boot, control-domain domctl), the "
-           "calling domain and\n"
-           "                        the CPU: shown above not to matter\n");
+           "                        two domains of one tier go by it: lower "
+           "id first\n"
+           "   not inputs           the hardware-domain and xenstore flags, "
+           "being a target,\n"
+           "                        the calling domain and the CPU: shown "
+           "above not to matter\n");
 
     printf("%u passed, %u failed\n", cases_passed, cases_failed);
 

@@ -12,14 +12,19 @@
  *                            r = read lock, R = recursive; !E expects the
  *                            outcome E (BUG, panic, block), else ok
  *   -CLASS dS[.I] [r]        release it
- *   =LEVEL                   this CPU's level: 0, a class name, or
- *                            CLASS+B for that class with the control bias
+ *   =LEVEL                   this CPU's level: 0, a class name,
+ *                            CLASS+B for that class with the control
+ *                            bias, CLASS+D with a device model's tier
+ *   holder:CLASS:dS[.I]:FN   the header names FN as the holder of that lock
+ *                            on this CPU (shadow's recursive-fault message)
  *   log:TEXT                 the captured log contains TEXT
  *   nolog:TEXT               the captured log does not contain TEXT
  *   key:K                    press debug key K
  *   dom:S:ID:FLAGS[:T]       domain slot S gets id ID; FLAGS has c for the
  *                            control domain, h for the hardware domain, -
  *                            for neither; T is the slot of its target
+ *                            (allowed mid-script: XEN_DOMCTL_set_target
+ *                            while the domain's locks are held)
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -40,6 +45,7 @@ enum upstream {
     UP_KEY,             /* upstream has no debug key */
     UP_RECORD,          /* upstream has no bounded per-CPU record */
     UP_RECURSION,       /* upstream lowers the level on a recursive take */
+    UP_TIER,            /* upstream has no device-model tier */
 };
 
 static const char *const upstream_names[] = {
@@ -51,6 +57,7 @@ static const char *const upstream_names[] = {
     [UP_KEY] = "debug-key",
     [UP_RECORD] = "record",
     [UP_RECURSION] = "recursion",
+    [UP_TIER] = "device-model tier",
 };
 
 struct test_case {
@@ -69,7 +76,7 @@ static const struct test_case hand_cases[] = {
       "+paging d0; +p2m d1 !BUG; log:mm locking order violation" },
     { "review: report names both locks with the bias",
       "+paging d0; +p2m d1 !BUG;"
-      "log:p2m of d1 (16) after paging of d0 (64+128) taken in",
+      "log:p2m of d1 (16) after paging of d0 (64+control) taken in",
       UP_REPORT },
     { "review: domU paging then other domU p2m BUGs (d1 calls)",
       "+paging d1; +p2m d2 !BUG" },
@@ -174,8 +181,16 @@ static const struct test_case hand_cases[] = {
       "dom:3:7:c; dom:0:0:-; +paging d0; +p2m d3; -p2m d3; -paging d0" },
     { "split hardware domain gets no bias",
       "dom:1:1:h; +paging d2; +p2m d1 !BUG" },
-    { "device model with a target gets no bias",
-      "dom:2:2:-:3; +paging d3; +p2m d2 !BUG" },
+    { "device model with a target gets tier 1, not the control bias",
+      "dom:2:2:-:3; +paging d3; +p2m d2; =p2m+D; -p2m d2; -paging d3; =0",
+      UP_TIER },
+    { "device model's lock after a control-domain lock BUGs",
+      "dom:2:2:-:3; +nestedp2m d0; +paging d2 !BUG;"
+      "log:paging of d2 (64+dm) after nestedp2m of d0 (8+control)",
+      UP_REPORT },
+    { "control-domain lock after a device model's lock passes",
+      "dom:2:2:-:3; +paging d2; +nestedp2m d0; =nestedp2m+B;"
+      "-nestedp2m d0; -paging d2; =0" },
     { "domU's target does not make it privileged",
       "dom:2:2:-:0; +paging d0; +p2m d2 !BUG" },
     { "dom0 locks are ordered among themselves",
@@ -184,14 +199,87 @@ static const struct test_case hand_cases[] = {
     { "dom0 inversion BUGs",
       "+paging d0; +p2m d0 !BUG" },
     { "dom0 inversion report shows both biased levels",
-      "+paging d0; +p2m d0 !BUG; log:p2m of d0 (16+128) after paging of d0"
-      " (64+128)", UP_REPORT },
+      "+paging d0; +p2m d0 !BUG; log:p2m of d0 (16+control) after paging of d0"
+      " (64+control)", UP_REPORT },
     { "domU lock after dom0 nestedp2m BUGs",
       "+nestedp2m d0; +paging d1 !BUG" },
     { "domU lock after dom0 released everything passes",
       "+p2m d0; -p2m d0; +paging d1; -paging d1; =0" },
     { "control-domain level is the class level plus the bias",
       "+p2m d0; =p2m+B; -p2m d0" },
+
+    /*
+     * Device models (tier 1): a device model acting on its target copies
+     * to or from its own memory with the target's p2m lock held, whatever
+     * the two domain ids.
+     */
+    { "track_dirty_vram: target p2m then device model p2m, lower id",
+      "dom:1:1:-:2; +p2m d2; +p2m d1; =p2m+D; -p2m d1; =p2m; -p2m d2; =0" },
+    { "track_dirty_vram: the same with a higher id",
+      "dom:3:3:-:2; +p2m d2; +p2m d3; =p2m+D; -p2m d3; -p2m d2; =0" },
+    { "set_access_multi, view 0: target p2m then device model p2m read",
+      "dom:1:1:-:2; +p2m d2; +p2m d1 r; =p2m+D; -p2m d1 r; -p2m d2; =0" },
+    { "set_access_multi, view 1: target p2m and altp2m, then dm p2m",
+      "dom:1:1:-:2; +p2m d2; +altp2m d2.1; +p2m d1; =p2m+D; -p2m d1;"
+      "-altp2m d2.1; -p2m d2; =0", UP_TIER },
+    { "set_access_multi, view 1, from a device model with a higher id",
+      "dom:3:3:-:2; +p2m d2; +altp2m d2.1; +p2m d3; -p2m d3;"
+      "-altp2m d2.1; -p2m d2; =0", UP_TIER },
+    { "device model's own inversion still BUGs",
+      "dom:1:1:-:2; +paging d1; +p2m d1 !BUG;"
+      "log:p2m of d1 (16+dm) after paging of d1 (64+dm)", UP_REPORT },
+    { "the target gets no tier: dm p2m then target p2m BUGs",
+      "dom:1:1:-:2; +p2m d1; +p2m d2 !BUG;"
+      "log:p2m of d2 (16) after p2m of d1 (16+dm)", UP_TIER },
+    { "two device models go by domain id",
+      "dom:1:1:-:3; dom:2:2:-:3; +p2m d2; +p2m d1 !BUG;"
+      "log:p2m of d1 (16+dm) after p2m of d2 (16+dm)", UP_TIEBREAK },
+    { "device model of the control domain is tier 1",
+      "dom:2:2:-:0; +paging d3; +p2m d2; =p2m+D; +p2m d0; =p2m+B;"
+      "-p2m d0; -p2m d2; -paging d3; =0", UP_TIER },
+    { "control domain with a target stays tier 2",
+      "dom:0:0:ch:1; +paging d2; +p2m d0; =p2m+B; -p2m d0; -paging d2; =0" },
+    { "debug key shows the device-model tier",
+      "dom:1:1:-:2; +p2m d2; +p2m d1 r; key:k;"
+      "log:[0] p2m of d2 (16) write; log:[1] p2m of d1 (16+dm) read",
+      UP_KEY },
+
+    /*
+     * XEN_DOMCTL_set_target while the domain's locks are held: a held lock
+     * keeps its key, releases in any order balance, no false report.
+     */
+    { "set_target with locks held: releases in any order balance",
+      "+nestedp2m d2; +pod d2; dom:2:2:-:3; +paging d2; =paging+D;"
+      "-nestedp2m d2; =paging+D; -paging d2; =pod; -pod d2; =0;"
+      "nolog:violation", UP_NONLIFO },
+    { "set_target with a constraint held: its unlock finds its entry",
+      "+pod d2; +page_alloc d2; dom:2:2:-:3; +paging d2; -page_alloc d2;"
+      "-pod d2; =paging+D; -paging d2; =0; nolog:violation", UP_NONLIFO },
+    { "set_target with locks held: a held lock keeps its tier-0 key",
+      "+p2m d2; +pod d2; dom:2:2:-:3; key:k; log:[1] pod of d2 (48) lock;"
+      "-pod d2; -p2m d2; =0", UP_KEY },
+    { "set_target window: a nesting across it passes once",
+      "+paging d2; dom:2:2:-:3; +p2m d2; =p2m+D; -p2m d2; -paging d2; =0",
+      UP_TIER },
+    { "set_target window closes: the same nesting after it BUGs",
+      "+paging d2; dom:2:2:-:3; -paging d2; =0; +paging d2; +p2m d2 !BUG" },
+    { "set_target window: other domains' order is unchanged",
+      "+paging d2; dom:2:2:-:3; +p2m d3 !BUG" },
+
+    /* The holder's name, for shadow's "Recursive shadow fault" message. */
+    { "holder of the paging lock is the function that took it",
+      "holder:paging:d1:nobody; +paging d1; holder:paging:d1:do_acquire;"
+      "-paging d1; holder:paging:d1:nobody" },
+    { "holder survives recursion until the last release",
+      "+paging d1 R; +paging d1 R; holder:paging:d1:do_acquire;"
+      "-paging d1; holder:paging:d1:do_acquire; -paging d1;"
+      "holder:paging:d1:nobody" },
+    { "holder after an out-of-order release",
+      "+pod d1; +paging d1; -pod d1; holder:paging:d1:do_acquire;"
+      "holder:pod:d1:nobody; -paging d1; holder:paging:d1:nobody" },
+    { "holder of a p2m write lock",
+      "+p2m d1; holder:p2m:d1:do_acquire; -p2m d1; holder:p2m:d1:nobody",
+      UP_REPORT },
 
     /* Equal levels across domains. */
     { "same class, increasing domain id passes",
@@ -224,7 +312,7 @@ static const struct test_case hand_cases[] = {
       "+paging d1; +p2m d0; +nestedp2m d1 !BUG;"
       "log:mm locks held on CPU0, outermost first;"
       "log:[0] paging of d1 (64) lock taken in do_acquire;"
-      "log:[1] p2m of d0 (16+128) write taken in do_acquire;"
+      "log:[1] p2m of d0 (16+control) write taken in do_acquire;"
       "log:nestedp2m of d1 (8) wanted by do_acquire", UP_REPORT },
     { "report starts with the words log scrapers match",
       "+paging d1; +pod d1 !BUG; log:mm locking order violation" },
@@ -352,9 +440,10 @@ static int parse_level(const char *s, unsigned int *level)
         return 0;
     }
     c = class_by_name(s, len);
-    if ( c < 0 || (plus && strcmp(plus, "+B")) )
+    if ( c < 0 || (plus && strcmp(plus, "+B") && strcmp(plus, "+D")) )
         return -1;
-    *level = chk_class_level(c) + (plus ? chk_bias() : 0);
+    *level = chk_class_level(c) +
+             (!plus ? 0 : plus[1] == 'B' ? chk_bias() : chk_dm_bias());
 
     return 0;
 }
@@ -416,6 +505,39 @@ static int run_lock_step(char *step, char *why, size_t whylen)
     return -1;
 }
 
+/* "CLASS:dS[.I]:FUNCTION": who the header says holds that lock. */
+static int run_holder_step(char *arg, char *why, size_t whylen)
+{
+    char *cls = arg, *dom = strchr(arg, ':'), *fn;
+    unsigned int d, inst = 0;
+    const char *got;
+    int c;
+
+    if ( !dom || !(fn = strchr(dom + 1, ':')) )
+        goto bad;
+    *dom++ = '\0';
+    *fn++ = '\0';
+    c = class_by_name(cls, strlen(cls));
+    if ( c < 0 || sscanf(dom, "d%u.%u", &d, &inst) < 1 ||
+         d >= CHK_NR_DOMS || inst >= CHK_NR_INST )
+        goto bad;
+    got = chk_holder(c, d, inst);
+    if ( !got )
+        goto bad;
+    if ( strcmp(got, fn) )
+    {
+        snprintf(why, whylen, "holder of %s d%u.%u is %s, expected %s",
+                 cls, d, inst, got, fn);
+        return 1;
+    }
+
+    return 0;
+
+ bad:
+    snprintf(why, whylen, "bad holder step");
+    return -1;
+}
+
 static int run_step(char *step, char *why, size_t whylen)
 {
     unsigned int n, level, slot, id, target;
@@ -458,6 +580,8 @@ static int run_step(char *step, char *why, size_t whylen)
         }
         return 0;
     }
+    if ( !strncmp(step, "holder:", 7) )
+        return run_holder_step(step + 7, why, whylen);
     if ( !strncmp(step, "key:", 4) )
     {
         if ( !chk_debug_key(step[4]) )

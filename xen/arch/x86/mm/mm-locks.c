@@ -28,15 +28,20 @@ static const struct mm_lock_class {
 #undef MM_LOCK_CLASS_ENTRY
 };
 
-/* Long enough for "per_page_sharing of d32767 (64+128)". */
+/* Long enough for "per_page_sharing of d32767 (64+control)". */
 #define MM_LOCK_DESC_LEN 48
+
+/* How a report names each tier above 0, after the class level. */
+static const char *const mm_lock_tier_names[MM_LOCK_NR_TIERS] = {
+    [MM_LOCK_TIER_DM] = "dm",
+    [MM_LOCK_TIER_CONTROL] = "control",
+};
 
 static const struct mm_lock_class *mm_lock_class_of(unsigned int level)
 {
     unsigned int i;
 
-    if ( level >= MM_LOCK_LEVEL_LIMIT )
-        level -= MM_LOCK_BIAS;
+    level %= MM_LOCK_LEVEL_LIMIT;
 
     for ( i = 0; i < ARRAY_SIZE(mm_lock_classes); i++ )
         if ( mm_lock_classes[i].level == level )
@@ -56,9 +61,11 @@ static void mm_lock_describe(char *buf, unsigned int key)
     if ( domid != MM_LOCK_NO_DOMAIN )
         snprintf(dom, sizeof(dom), " of d%u", domid);
 
-    if ( level >= MM_LOCK_LEVEL_LIMIT )
-        snprintf(buf, MM_LOCK_DESC_LEN, "%s%s (%u+%u)", name, dom,
-                 level - MM_LOCK_BIAS, MM_LOCK_BIAS);
+    if ( level >= MM_LOCK_LEVEL_LIMIT &&
+         MM_LOCK_TIER_OF(level) < MM_LOCK_NR_TIERS )
+        snprintf(buf, MM_LOCK_DESC_LEN, "%s%s (%u+%s)", name, dom,
+                 level % MM_LOCK_LEVEL_LIMIT,
+                 mm_lock_tier_names[MM_LOCK_TIER_OF(level)]);
     else
         snprintf(buf, MM_LOCK_DESC_LEN, "%s%s (%u)", name, dom, level);
 }
@@ -124,6 +131,20 @@ static const struct mm_lock_held *mm_lock_find(const struct mm_lock_cpu *c,
             return &c->held[i];
 
     return NULL;
+}
+
+/*
+ * The function that took lock on this CPU, or "nobody" if this CPU does not
+ * hold it.  Upstream's header kept it in mm_lock_t's locker_function, which
+ * shadow's recursive-fault message prints; ours is in the record already,
+ * so the lock and unlock paths do not store it a second time.
+ */
+const char *mm_lock_holder(const void *lock)
+{
+    const struct mm_lock_held *h =
+        lock ? mm_lock_find(&this_cpu(mm_lock_cpu), lock, 0) : NULL;
+
+    return h && h->func ? h->func : "nobody";
 }
 
 void noreturn mm_lock_retaken(const void *lock, const char *func)
@@ -223,8 +244,10 @@ static int __init cf_check mm_lock_init_checks(void)
     BUILD_BUG_ON((l) >= MM_LOCK_LEVEL_LIMIT);
     MM_LOCK_CLASSES(MM_LOCK_CHECK)
 #undef MM_LOCK_CHECK
-    /* A key holds the biased level above a 16-bit domain id. */
-    BUILD_BUG_ON(MM_LOCK_LEVEL_LIMIT + MM_LOCK_BIAS > 0xffff);
+    /* A key holds the top tier's level above a 16-bit domain id. */
+    BUILD_BUG_ON(MM_LOCK_TIER_LEVEL(MM_LOCK_NR_TIERS) > 0xffff);
+    BUILD_BUG_ON(MM_LOCK_BIAS > MM_LOCK_TIER_LEVEL(MM_LOCK_TIER_CONTROL));
+    BUILD_BUG_ON(MM_LOCK_DM_BIAS > MM_LOCK_TIER_LEVEL(MM_LOCK_TIER_DM));
     BUILD_BUG_ON(DOMID_MASK >= MM_LOCK_NO_DOMAIN);
 
     register_keyhandler('k', mm_lock_dump_all,

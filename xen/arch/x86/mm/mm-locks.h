@@ -129,23 +129,78 @@ enum { MM_LOCK_CLASSES(MM_LOCK_LEVEL_ENUM) };
 #undef MM_LOCK_LEVEL_ENUM
 
 /*
- * Test-only: MM_LOCK_TEST_NO_BIAS builds the checker without the
- * control-domain bias, for the negative controls of the boot tests.  It is
- * never offered in Kconfig or on the command line.
+ * Tiers.  A lock's key is its domain's tier, then its class level, then its
+ * domain id, compared in that order:
+ *
+ *   tier 2  is_control_domain(d): the control domain's locks rank above
+ *           every other domain's (the log-dirty copy into a PVH dom0's
+ *           buffer under a guest's paging lock);
+ *   tier 1  d->target != NULL: d is another domain's device model;
+ *   tier 0  every other domain, and the order constraints with no domain.
+ *
+ * Tier 1 exists for the hypercalls a device model makes on its target that
+ * copy to or from the caller's memory with the target's p2m lock held:
+ * XEN_DMOP_track_dirty_vram on a shadow-paged guest (the target's p2m lock,
+ * then copy_to_guest() of the bitmap) and the set_access_multi operations
+ * of XENMEM_access_op and HVMOP_altp2m (the target's p2m, and for a view
+ * other than 0 its altp2m, across copy_from_guest_offset()).  For a
+ * translated caller the copy takes the caller's own p2m lock.  With equal
+ * levels ordered by domain id alone, a device model whose id is below its
+ * target's would BUG on a flow Xen accepts, and a view other than 0 would
+ * BUG whatever the ids.
+ *
+ * This stays one global order, as the xen-devel review of December 2018
+ * asked: a domain's tier depends on the domain only, never on who calls.
+ * is_privileged is set when the domain is built; d->target is set once by
+ * XEN_DOMCTL_set_target, which refuses a domain that already has a target
+ * (and a domain as its own target), and is never cleared while d lives.
+ * _mm_dom_tier() below is the one place that decides a tier; nothing a
+ * guest controls may feed it, or two domains acting on each other could
+ * rank each other's locks as they please and deadlock unchecked.
+ *
+ * The one change a tier sees is that set_target: a domain's tier goes from
+ * 0 to 1 once, possibly while some CPU holds its locks.  A held lock keeps
+ * the key it was pushed with: releases find their entry by lock (an order
+ * constraint by the key its caller kept), so they balance in any order.
+ * Held keys are never above the new ones, so the window causes no false
+ * report; it can only let through, once, a nesting of a lock taken before
+ * the change with one taken after it that the new order would refuse.  As
+ * soon as the locks held across the change are released, every check is
+ * against the new order, and a flow that could deadlock trips it again.
+ *
+ * Test-only: MM_LOCK_TEST_NO_BIAS builds the checker with no tier above 0
+ * at all, for the negative controls of the boot tests, and
+ * MM_LOCK_TEST_NO_TIERS keeps the control-domain tier but drops tier 1
+ * (the checker before device-model tiers), for the negative controls of
+ * the user-space tests.  Neither is ever offered in Kconfig or on the
+ * command line.
  */
 #define MM_LOCK_LEVEL_LIMIT     128 /* every class level is below it */
+#define MM_LOCK_TIER_GUEST        0
+#define MM_LOCK_TIER_DM           1
+#define MM_LOCK_TIER_CONTROL      2
+#define MM_LOCK_NR_TIERS          3
+/* A tier raises the level by this much: tiers never interleave. */
+#define MM_LOCK_TIER_LEVEL(tier)  ((tier) * MM_LOCK_LEVEL_LIMIT)
+#define MM_LOCK_TIER_OF(level)    ((level) / MM_LOCK_LEVEL_LIMIT)
 #ifdef MM_LOCK_TEST_NO_BIAS
 #define MM_LOCK_BIAS              0
+#define MM_LOCK_DM_BIAS           0
+#elif defined(MM_LOCK_TEST_NO_TIERS)
+#define MM_LOCK_BIAS            MM_LOCK_TIER_LEVEL(MM_LOCK_TIER_CONTROL)
+#define MM_LOCK_DM_BIAS           0
 #else
-#define MM_LOCK_BIAS            MM_LOCK_LEVEL_LIMIT
+#define MM_LOCK_BIAS            MM_LOCK_TIER_LEVEL(MM_LOCK_TIER_CONTROL)
+#define MM_LOCK_DM_BIAS         MM_LOCK_TIER_LEVEL(MM_LOCK_TIER_DM)
 #endif
 
 /* Domain id recorded for the order constraints that have no domain. */
 #define MM_LOCK_NO_DOMAIN   0xffffU
 
 /*
- * A held lock's key: its effective level, then its domain id, so that one
- * unsigned comparison checks both the level and the domain-id tie-break.
+ * A held lock's key: its effective level (tier level plus class level),
+ * then its domain id, so that one unsigned comparison checks the tier, the
+ * level and the domain-id tie-break.
  */
 #define MM_LOCK_KEY(level, domid) (((unsigned int)(level) << 16) | (domid))
 #define MM_LOCK_KEY_LEVEL(key)    ((key) >> 16)
@@ -191,13 +246,35 @@ void noreturn mm_lock_retaken(const void *lock, const char *func);
 void noreturn mm_lock_overflow(unsigned int key, const char *func);
 void mm_lock_release_slow(const void *lock, unsigned int key);
 void mm_lock_dump_cpu(unsigned int cpu);
+/* Who took lock on this CPU ("nobody" if it does not hold it). */
+const char *mm_lock_holder(const void *lock);
 
-/* The key of a lock of domain d; the bias is added without a branch. */
+/*
+ * The tier of domain d's locks (see "Tiers" above): the one place that
+ * decides it.  The control domain first: is_control_domain() is the branch
+ * a guest's lock takes anyway, and a guest's lock then reads one pointer.
+ */
+static always_inline unsigned int _mm_dom_tier(const struct domain *d)
+{
+#ifdef MM_LOCK_TEST_NO_BIAS
+    return MM_LOCK_TIER_GUEST;
+#else
+    if ( is_control_domain(d) )
+        return MM_LOCK_TIER_CONTROL;
+#ifdef MM_LOCK_TEST_NO_TIERS
+    return MM_LOCK_TIER_GUEST;
+#else
+    return d->target ? MM_LOCK_TIER_DM : MM_LOCK_TIER_GUEST;
+#endif
+#endif
+}
+
+/* The key of a lock of domain d: its tier, class level and domain id. */
 static always_inline unsigned int _mm_dom_key(const struct domain *d,
                                               unsigned int level)
 {
     return MM_LOCK_KEY(level, d->domain_id) +
-           (unsigned int)is_control_domain(d) * MM_LOCK_KEY(MM_LOCK_BIAS, 0);
+           _mm_dom_tier(d) * MM_LOCK_KEY(MM_LOCK_LEVEL_LIMIT, 0);
 }
 
 static always_inline void _mm_order_check(const struct mm_lock_cpu *c,

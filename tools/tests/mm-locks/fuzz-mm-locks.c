@@ -54,6 +54,9 @@
 #ifndef FUZZ_REF_BIAS
 #define FUZZ_REF_BIAS REF_BIAS
 #endif
+#ifndef FUZZ_REF_DM_BIAS
+#define FUZZ_REF_DM_BIAS REF_DM_BIAS
+#endif
 
 #define NR_CPUS     3
 #define NR_DOMS     3
@@ -142,7 +145,9 @@ static void describe_lock(char *buf, size_t len, enum chk_class c,
 static void describe_level(char *buf, size_t len, unsigned int level)
 {
     bool biased = FUZZ_REF_BIAS && level > FUZZ_REF_BIAS;
-    unsigned int c, base = biased ? level - FUZZ_REF_BIAS : level;
+    bool dm = !biased && FUZZ_REF_DM_BIAS != 0 && level > FUZZ_REF_DM_BIAS;
+    unsigned int c, base = biased ? level - FUZZ_REF_BIAS :
+                           dm ? level - FUZZ_REF_DM_BIAS : level;
 
     if ( !level )
     {
@@ -153,7 +158,7 @@ static void describe_level(char *buf, size_t len, unsigned int level)
         if ( ref_class_level(c) == base )
             break;
     snprintf(buf, len, "%s%s", c < CHK_NR_CLASSES ? chk_class_names[c] : "?",
-             biased ? "+B" : "");
+             biased ? "+B" : dm ? "+D" : "");
 }
 
 static void print_setup(FILE *f)
@@ -404,6 +409,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                       setup[i].target);
         rdoms[i].domid = setup[i].domid;
         rdoms[i].control = setup[i].control;
+        rdoms[i].device_model = setup[i].target >= 0;
     }
     /* checker.c's spare slots: never used, but keep them unprivileged. */
     for ( ; i < REF_NR_DOMS; i++ )
@@ -411,7 +417,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         chk_dom_setup(i, 0x7000 + i, false, false, -1);
         rdoms[i].domid = 0x7000 + i;
     }
-    ref_reset(rdoms, FUZZ_REF_BIAS);
+    ref_reset(rdoms, FUZZ_REF_BIAS, FUZZ_REF_DM_BIAS);
 
     nr_steps = 0;
     for ( pos = 2; pos + 1 < size && nr_steps < MAX_STEPS; pos += 2 )

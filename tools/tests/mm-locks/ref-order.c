@@ -58,19 +58,20 @@ struct held {
 };
 
 static struct ref_dom doms[REF_NR_DOMS];
-static unsigned int bias;
+static unsigned int bias, dm_bias;
 static struct lock_state locks[NR_LOCKS];
 static unsigned int sharing_count[REF_NR_CPUS];
 static struct held held[REF_NR_CPUS][REF_MAX_HELD];
 static unsigned int nr_held[REF_NR_CPUS];
 
 void ref_reset(const struct ref_dom new_doms[REF_NR_DOMS],
-               unsigned int new_bias)
+               unsigned int new_bias, unsigned int new_dm_bias)
 {
     unsigned int i;
 
     memcpy(doms, new_doms, sizeof(doms));
     bias = new_bias;
+    dm_bias = new_dm_bias;
     for ( i = 0; i < NR_LOCKS; i++ )
     {
         locks[i].owner = -1;
@@ -126,6 +127,8 @@ static void rank_of(enum chk_class c, unsigned int dom, unsigned int *level,
     *domid = doms[dom].domid;
     if ( doms[dom].control )
         *level += bias;
+    else if ( doms[dom].device_model )
+        *level += dm_bias;
 }
 
 /* Whether a lock of this rank may be taken now on the CPU. */

@@ -6,8 +6,11 @@
  *
  * - A lock ranks by (effective level, domain id), compared level first.
  *   The effective level is the class level, plus the bias when the lock's
- *   domain is the control domain.  The sharing constraint has no domain
- *   and ranks as domain id 0xffff.
+ *   domain is the control domain, or else plus the device-model bias when
+ *   the lock's domain has a target (is a device model).  The sharing
+ *   constraint has no domain and ranks as domain id 0xffff, with no bias.
+ * - A domain's roles are fixed for a program (the fuzzer does not change
+ *   a target mid-program; the unit tests do).
  * - Each CPU keeps an unordered multiset of what it holds; the current rank
  *   is its maximum.  Taking a lock that ranks below the current rank BUGs.
  *   Releases may come in any order; the level is recomputed from what is
@@ -38,7 +41,8 @@
 
 #include "checker.h"    /* enum chk_class and enum chk_mode, for their names */
 
-#define REF_BIAS            128
+#define REF_BIAS            256     /* control domain: tier 2 */
+#define REF_DM_BIAS         128     /* device model: tier 1 */
 #define REF_NO_DOMID        0xffffU
 #define REF_MAX_HELD        16
 #define REF_MAX_RECURSION   8
@@ -59,15 +63,18 @@ enum ref_verdict {
 struct ref_dom {
     unsigned int domid;
     bool control;
+    bool device_model;          /* has a target */
 };
 
 extern const char *const ref_verdict_names[];
 
 /*
- * Forget everything; domain slot i becomes doms[i].  bias is REF_BIAS, the
- * specified one, unless a test compares against a header with another.
+ * Forget everything; domain slot i becomes doms[i].  bias and dm_bias are
+ * REF_BIAS and REF_DM_BIAS, the specified ones, unless a test compares
+ * against a header with others.
  */
-void ref_reset(const struct ref_dom doms[REF_NR_DOMS], unsigned int bias);
+void ref_reset(const struct ref_dom doms[REF_NR_DOMS], unsigned int bias,
+               unsigned int dm_bias);
 /* The specified level of a class (no bias). */
 unsigned int ref_class_level(enum chk_class c);
 /* Refusals (REF_SKIP_*) and REF_WAIT leave the state unchanged. */

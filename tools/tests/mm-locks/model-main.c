@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Order model of the mm lock-order checker: `model [-k K] [-d DOMS]
+ * Order model of the mm lock-order checker: `model [-k K] [-d DOMS] [--dm]
  * [--save FILE]` searches (model-search.c), `model --report FILE...`
  * reports (model-report.c).
  */
@@ -16,11 +16,14 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: model [-k K] [-d DOMS] [--save FILE]\n"
+            "usage: model [-k K] [-d DOMS] [--dm] [--save FILE]\n"
             "       model --report [--as NAME] FILE [[--as NAME] FILE]...\n"
             "  -k K        acquisitions per template, 1..%u (default %u)\n"
             "  -d DOMS     domains, the control domain included, 3..%u "
             "(default %u)\n"
+            "  --dm        d1 is d2's device model (d1->target = d2); the "
+            "policies'\n"
+            "              names get -dm\n"
             "  --save FILE write this variant's figures to FILE\n"
             "  --report    print the table over saved figures, assert the "
             "outcome,\n"
@@ -55,6 +58,7 @@ int main(int argc, char **argv)
         { "save", required_argument, NULL, 's' },
         { "report", no_argument, NULL, 'r' },
         { "as", required_argument, NULL, 'a' },
+        { "dm", no_argument, NULL, 'm' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -78,6 +82,9 @@ int main(int argc, char **argv)
             break;
         case 'r':
             do_report = true;
+            break;
+        case 'm':
+            model_dm = true;
             break;
         case 'a':
             rename = optarg;

@@ -18,7 +18,7 @@ static const char *const cycle_kind_words[NR_CYC_KINDS] = {
     [CYC_PAGE] = "page-sharing locks (no domain in the key; any policy)",
 };
 
-#define MAX_REPORTED 8
+#define MAX_REPORTED 12
 static struct figures reported[MAX_REPORTED];
 static unsigned int nr_reported;
 
@@ -86,7 +86,7 @@ void model_read_figures(const char *path, const char *rename)
             f->field = strtod(val, NULL);       \
             continue;                           \
         }
-        NUM(real) NUM(k) NUM(doms) NUM(templates) NUM(instances)
+        NUM(real) NUM(k) NUM(doms) NUM(dm) NUM(templates) NUM(instances)
         NUM(wellformed) NUM(accepted) NUM(rejected) NUM(anomalies)
         NUM(mismatches) NUM(seqs) NUM(review_shape) NUM(seconds)
 #undef NUM
@@ -296,6 +296,9 @@ int model_report(void)
     const struct figures *cur = figures_of("current");
     const struct figures *xen = figures_of("xen-4.17");
     const struct figures *notb = figures_of("ours-no-tiebreak");
+    const struct figures *dm = figures_of("ours-dm");
+    const struct figures *notiers = figures_of("notiers-dm");
+    const struct figures *xendm = figures_of("xen-4.17-dm");
     unsigned int i;
     char what[160];
 
@@ -367,6 +370,46 @@ int model_report(void)
         check(xen->pairs[CYC_SAME] && flow_is(xen, "sharing-reverse-order", 1),
               "xen-4.17: equal levels pass, so same-class deadlocks go "
               "undetected");
+
+
+    /* Device models (--dm: d1 is d2's device model, its id the lower). */
+    check(dm && dm->dm && !dm->mismatches, "ours-dm: the model of our rule "
+          "(with tiers) agrees with the header on every instance");
+    check(dm && no_deadlock(dm, CYC_DISTINCT), "ours-dm: no undetected "
+          "deadlock among distinct classes (2 and 3 instances)");
+    check(dm && no_deadlock(dm, CYC_SAME), "ours-dm: no undetected "
+          "deadlock on one class across domains");
+    check(flow_is(dm, "dirty-vram-dm", 1) &&
+          flow_is(dm, "access-multi-dm-view0", 1) &&
+          flow_is(dm, "access-multi-dm-view1", 1),
+          "ours-dm accepts track_dirty_vram and set_access_multi (views 0 "
+          "and 1) from a device model on its target");
+    check(flow_is(dm, "dirty-vram-dom0", 1) &&
+          flow_is(dm, "access-multi-dom0-view1", 1) &&
+          flow_is(ours, "dirty-vram-dom0", 1) &&
+          flow_is(ours, "access-multi-dom0-view1", 1),
+          "ours and ours-dm accept both flows from a PVH dom0");
+    check(flow_is(ours, "dirty-vram-dm", 0) &&
+          flow_is(ours, "access-multi-dm-view1", 0),
+          "ours rejects both flows from a domU that is no device model");
+    check(flow_is(dm, "logdirty-pvh-dom0", 1) &&
+          flow_is(dm, "logdirty-disaggregated", 0),
+          "ours-dm keeps ours' verdicts on log-dirty (PVH dom0 accepted, "
+          "a non-control toolstack domain rejected)");
+    check(notiers && no_deadlock(notiers, CYC_DISTINCT) &&
+          no_deadlock(notiers, CYC_SAME), "notiers-dm: no undetected "
+          "deadlock either (one global order, no device-model tier)");
+    check(flow_is(notiers, "dirty-vram-dm", 0) &&
+          flow_is(notiers, "access-multi-dm-view0", 0) &&
+          flow_is(notiers, "access-multi-dm-view1", 0),
+          "notiers-dm (the checker without tiers) BUGs on both flows from a "
+          "device model with the lower id");
+    if ( xendm )
+        check(flow_is(xendm, "dirty-vram-dm", 1) &&
+              flow_is(xendm, "access-multi-dm-view0", 1) &&
+              flow_is(xendm, "access-multi-dm-view1", 0),
+              "xen-4.17-dm: accepts view 0 (equal levels pass), BUGs on "
+              "view 1 (altp2m 40 above p2m 16)");
 
     printf("%u passed, %u failed\n", nr_passed, nr_failed);
 

@@ -19,8 +19,12 @@
  * a prefix of its locks and waiting for its next one.  A lock is a class on
  * a domain; a read lock only conflicts with a write of the same lock.
  *
- * One binary is linked per header variant (ours, nobias, current, xen) and
- * judges that one policy; the binary of our header also runs two labelled
+ * With --dm, d1 is d2's device model (d1->target = d2), so that templates
+ * are instantiated with a device model as the caller and as the subject,
+ * and the policies' names get "-dm".
+ *
+ * One binary is linked per header variant (ours, nobias, notiers, current,
+ * xen) and judges that one policy; the binary of our header also runs two labelled
  * re-implementations of our rule, with and without the domain-id
  * tie-break.  `model --save FILE` writes a policy's figures, and
  * `model --report FILE...` prints the table and asserts the outcome.
@@ -120,6 +124,23 @@ const struct flow flows[] = {
     { "sharing-with-dom0",
       "mem_sharing d0 with d1 in domid order (dom0 a sharing side)",
       0, 2, { { CHK_P2M, 0, 0, W }, { CHK_P2M, 1, 0, W } } },
+    { "dirty-vram-dm",
+      "XEN_DMOP_track_dirty_vram by d1 on d2: d2's p2m, copy takes d1's",
+      1, 2, { { CHK_P2M, 2, 0, W }, { CHK_P2M, 1, 0, W } } },
+    { "access-multi-dm-view0",
+      "set_access_multi by d1 on d2, view 0: d2's p2m, copy reads d1's",
+      1, 2, { { CHK_P2M, 2, 0, W }, { CHK_P2M, 1, 0, RD } } },
+    { "access-multi-dm-view1",
+      "the same, view 1: d2's p2m and altp2m, copy takes d1's p2m",
+      1, 3, { { CHK_P2M, 2, 0, W }, { CHK_ALTP2M, 2, 0, W },
+              { CHK_P2M, 1, 0, W } } },
+    { "dirty-vram-dom0",
+      "XEN_DMOP_track_dirty_vram by PVH dom0 on d1: d1's p2m, then d0's",
+      0, 2, { { CHK_P2M, 1, 0, W }, { CHK_P2M, 0, 0, W } } },
+    { "access-multi-dom0-view1",
+      "set_access_multi by PVH dom0 on d1, view 1: p2m, altp2m, d0's p2m",
+      0, 3, { { CHK_P2M, 1, 0, W }, { CHK_ALTP2M, 1, 0, W },
+              { CHK_P2M, 0, 0, W } } },
 };
 #undef W
 #undef RD
@@ -136,12 +157,22 @@ struct policy {
     struct figures fig;
     /* Display only: whose locks the rule raises, and by how much. */
     bool bias_caller;
-    unsigned int bias;
+    unsigned int bias, dm_bias;
 };
 
 static struct policy policies[MAX_POLICIES];
 static unsigned int nr_policies;
 unsigned int model_k = DEFAULT_K, model_doms = DEFAULT_DOMS;
+bool model_dm;
+
+/* The domains as the model sets them up on a fresh host. */
+static void model_host(void)
+{
+    chk_init();
+    if ( model_dm )
+        chk_dom_setup(MODEL_DM_SLOT, MODEL_DM_SLOT, false, false,
+                      MODEL_DM_TARGET);
+}
 
 /* ------------------------------------------------------------------ */
 /* Sequences: a hash set of distinct well-formed lock sequences.       */
@@ -291,7 +322,7 @@ static enum chk_result header_run(const struct step *s, unsigned int n,
     enum chk_result r;
     unsigned int i;
 
-    chk_init();
+    model_host();
     chk_cpu(0);
     chk_set_caller(caller);
     *release_ok = true;
@@ -311,8 +342,9 @@ static enum chk_result header_run(const struct step *s, unsigned int n,
 /*
  * Our rule, re-implemented from the class table for the model-only
  * policies: a lock's key is its level, plus MM_LOCK_BIAS for the control
- * domain, then (with the tie-break) its domain id; a new lock needs a key
- * no lower than the highest held.  A retaken recursive lock is not
+ * domain or MM_LOCK_DM_BIAS for a device model (tiers 2 and 1), then (with
+ * the tie-break) its domain id; a new lock needs a key no lower than the
+ * highest held.  A retaken recursive lock is not
  * checked, except the sharing constraint, whose pre-lock hook always is.
  */
 static bool model_accepts(const struct step *s, unsigned int n,
@@ -329,6 +361,8 @@ static bool model_accepts(const struct step *s, unsigned int n,
 
         if ( !nodom && s[i].dom == CONTROL_SLOT )
             level += MM_LOCK_BIAS;
+        else if ( !nodom && model_dm && s[i].dom == MODEL_DM_SLOT )
+            level += MM_LOCK_DM_BIAS;
         key = tiebreak ? (level << 16) | (nodom ? 0xffff : s[i].dom) : level;
         if ( find_held(s, i) >= 0 && !nodom )
             continue;
@@ -672,6 +706,9 @@ static void level_str(char *buf, size_t len, const struct policy *p,
 
     if ( raised )
         snprintf(buf, len, "%u+%u", classes[c].level, p->bias);
+    else if ( !class_domainless(c) && p->dm_bias && model_dm &&
+              s->dom == MODEL_DM_SLOT )
+        snprintf(buf, len, "%u+%u", classes[c].level, p->dm_bias);
     else
         snprintf(buf, len, "%u", classes[c].level);
 }
@@ -997,7 +1034,8 @@ static void save_figures(FILE *out, const struct figures *f)
 
     fprintf(out, "policy %s\n", f->name);
     fprintf(out, "label %s\n", f->label);
-    fprintf(out, "real %d\nk %u\ndoms %u\n", f->real, f->k, f->doms);
+    fprintf(out, "real %d\nk %u\ndoms %u\ndm %d\n", f->real, f->k, f->doms,
+            f->dm);
     fprintf(out, "templates %lu\ninstances %lu\nwellformed %lu\n",
             f->templates, f->instances, f->wellformed);
     fprintf(out, "accepted %lu\nrejected %lu\nanomalies %lu\n", f->accepted,
@@ -1039,8 +1077,12 @@ static void add_policy(enum policy_rule rule, const char *name,
     p->shown = shown;
     p->bias_caller = bias_caller;
     p->bias = bias;
-    snprintf(p->fig.name, sizeof(p->fig.name), "%s", name);
-    snprintf(p->fig.label, sizeof(p->fig.label), "%s", label);
+    p->dm_bias = rule == RULE_HEADER ? chk_dm_bias() : MM_LOCK_DM_BIAS;
+    snprintf(p->fig.name, sizeof(p->fig.name), "%s%s", name,
+             model_dm ? "-dm" : "");
+    snprintf(p->fig.label, sizeof(p->fig.label), "%s%s", label,
+             model_dm ? "; d1 d2's device model" : "");
+    p->fig.dm = model_dm;
     p->fig.real = rule == RULE_HEADER;
 }
 
@@ -1084,14 +1126,20 @@ void model_search(const char *save)
         add_policy(RULE_MODEL_TIEBREAK, "ours-model",
                    "model of our rule (cross-check only)", false, false,
                    MM_LOCK_BIAS);
-        add_policy(RULE_MODEL_EQUAL, "ours-no-tiebreak",
-                   "MODEL: our rule minus the domid tie-break", true, false,
-                   MM_LOCK_BIAS);
+        /* The tie-break's own figures need no device model. */
+        if ( !model_dm )
+            add_policy(RULE_MODEL_EQUAL, "ours-no-tiebreak",
+                       "MODEL: our rule minus the domid tie-break", true,
+                       false, MM_LOCK_BIAS);
     }
     else if ( !strcmp(v, "nobias") )
         add_policy(RULE_HEADER, "nobias",
                    "our header built with MM_LOCK_TEST_NO_BIAS", true, false,
                    0);
+    else if ( !strcmp(v, "notiers") )
+        add_policy(RULE_HEADER, "notiers",
+                   "our header with MM_LOCK_TEST_NO_TIERS (no dm tier)", true,
+                   false, chk_bias());
     else if ( !strcmp(v, "current") )
         add_policy(RULE_HEADER, "current",
                    "our header, bias for the calling domain (rejected)",
@@ -1106,9 +1154,11 @@ void model_search(const char *save)
         exit(2);
     }
 
-    printf("== order model, %s: K=%u, domains d0 (control)", v, model_k);
+    printf("== order model, %s%s: K=%u, domains d0 (control)", v,
+           model_dm ? "-dm" : "", model_k);
     for ( i = 1; i < model_doms; i++ )
-        printf(" d%u", i);
+        printf(" d%u%s", i, model_dm && i == MODEL_DM_SLOT ?
+               " (device model of d2)" : "");
     printf("\n");
     fflush(stdout);
 

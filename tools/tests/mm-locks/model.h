@@ -40,10 +40,11 @@ extern const char *const cycle_kind_names[NR_CYC_KINDS];
 
 /*
  * Real flows, as the hypervisor takes their locks.  Slot 0 is the control
- * domain (d0), slots 1 and 2 are domUs (d1, d2).
+ * domain (d0), slots 1 and 2 are domUs (d1, d2); with --dm, d1 is d2's
+ * device model.
  */
 #define MAX_FLOW_STEPS 6
-#define NR_FLOWS       11
+#define NR_FLOWS       16
 struct flow {
     const char *id;
     const char *desc;
@@ -69,11 +70,16 @@ struct figures {
     char cx2[NR_CYC_KINDS][MAX_CX_LINES][LINE_LEN];
     char cx3[NR_CYC_KINDS][MAX_CX_LINES][LINE_LEN];
     unsigned int k, doms;
+    bool dm;                        /* run with --dm */
     double seconds;
 };
 
 /* Acquisitions per template, domains (the control domain included). */
 extern unsigned int model_k, model_doms;
+/* --dm: slot MODEL_DM_SLOT is the device model of slot MODEL_DM_TARGET. */
+extern bool model_dm;
+#define MODEL_DM_SLOT   1
+#define MODEL_DM_TARGET 2
 
 /* Run this binary's variant; with SAVE, write its figures there. */
 void model_search(const char *save);

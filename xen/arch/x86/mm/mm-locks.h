@@ -249,32 +249,30 @@ void mm_lock_dump_cpu(unsigned int cpu);
 /* Who took lock on this CPU ("nobody" if it does not hold it). */
 const char *mm_lock_holder(const void *lock);
 
-/*
- * The tier of domain d's locks (see "Tiers" above): the one place that
- * decides it.  The control domain first: is_control_domain() is the branch
- * a guest's lock takes anyway, and a guest's lock then reads one pointer.
- */
-static always_inline unsigned int _mm_dom_tier(const struct domain *d)
-{
-#ifdef MM_LOCK_TEST_NO_BIAS
-    return MM_LOCK_TIER_GUEST;
-#else
-    if ( is_control_domain(d) )
-        return MM_LOCK_TIER_CONTROL;
-#ifdef MM_LOCK_TEST_NO_TIERS
-    return MM_LOCK_TIER_GUEST;
-#else
-    return d->target ? MM_LOCK_TIER_DM : MM_LOCK_TIER_GUEST;
-#endif
-#endif
-}
+/* What a tier adds to a key. */
+#define MM_LOCK_TIER_KEY(tier)    MM_LOCK_KEY(MM_LOCK_TIER_LEVEL(tier), 0)
 
-/* The key of a lock of domain d: its tier, class level and domain id. */
+/*
+ * The key of a lock of domain d: its tier, class level and domain id.
+ * This is the one place that decides a domain's tier (see "Tiers" above).
+ * A domain without a target, the common case, pays one test and a branch
+ * on top of the control-domain bias; the control domain is tier 2 whether
+ * or not it has a target.
+ */
 static always_inline unsigned int _mm_dom_key(const struct domain *d,
                                               unsigned int level)
 {
-    return MM_LOCK_KEY(level, d->domain_id) +
-           _mm_dom_tier(d) * MM_LOCK_KEY(MM_LOCK_LEVEL_LIMIT, 0);
+    unsigned int key = MM_LOCK_KEY(level, d->domain_id);
+
+#ifndef MM_LOCK_TEST_NO_BIAS
+    key += is_control_domain(d) * MM_LOCK_TIER_KEY(MM_LOCK_TIER_CONTROL);
+#ifndef MM_LOCK_TEST_NO_TIERS
+    if ( unlikely(d->target) && key < MM_LOCK_TIER_KEY(MM_LOCK_TIER_CONTROL) )
+        key += MM_LOCK_TIER_KEY(MM_LOCK_TIER_DM);
+#endif
+#endif
+
+    return key;
 }
 
 static always_inline void _mm_order_check(const struct mm_lock_cpu *c,

@@ -154,9 +154,11 @@ enum { MM_LOCK_CLASSES(MM_LOCK_LEVEL_ENUM) };
  * is_privileged is set when the domain is built; d->target is set once by
  * XEN_DOMCTL_set_target, which refuses a domain that already has a target
  * (and a domain as its own target), and is never cleared while d lives.
- * _mm_dom_tier() below is the one place that decides a tier; nothing a
- * guest controls may feed it, or two domains acting on each other could
- * rank each other's locks as they please and deadlock unchecked.
+ * The control domain is tier 2 whether or not it has a target.
+ * _mm_dom_key() below is the one place that decides a tier; nothing a
+ * guest controls, and nothing about the caller, may feed it, or two
+ * domains acting on each other could rank each other's locks as they
+ * please and deadlock unchecked.
  *
  * The one change a tier sees is that set_target: a domain's tier goes from
  * 0 to 1 once, possibly while some CPU holds its locks.  A held lock keeps

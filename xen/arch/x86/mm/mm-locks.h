@@ -17,7 +17,8 @@
  * Deadlock freedom among the mm locks rests on one global order.  Each lock
  * class has a level, and a domain's locks must be taken in increasing level.
  * Every lock of the control domain ranks above every lock of any other
- * domain: its level is the class level plus MM_LOCK_BIAS.  Hypercalls that
+ * domain: its level is the class level plus MM_LOCK_BIAS.  A device model's
+ * locks rank between the two (see "Tiers" below).  Hypercalls that
  * take a subject domain's locks and then touch the caller's memory (e.g.
  * paging_log_dirty_op copying the dirty bitmap into dom0's buffer, which
  * takes dom0's p2m lock when dom0 is a paging domain) are therefore legal

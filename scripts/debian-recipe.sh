@@ -32,7 +32,13 @@ debian_recipe()
     [[ ! -f $tree/debian/xen-kconfig ]] || RECIPE_KCONFIG=$tree/debian/xen-kconfig
     RECIPE_ARGS=(CC=x86_64-linux-gnu-gcc LD=x86_64-linux-gnu-ld
                  XEN_COMPILE_ARCH=x86_64 XEN_TARGET_ARCH=x86_64 V=1)
-    RECIPE_CFLAGS="-ffile-prefix-map=$tree=. -fdebug-prefix-map=$tree=."
+    # debian/rules maps its top directory to "." in an in-tree build, where
+    # the compiler sees xen/'s files by relative paths (arch/x86/mm/p2m.c):
+    # out of tree it sees $tree/xen/..., so map that to the same relative
+    # names. x86's usercopy.c does `#include __FILE__`, which the quote
+    # path $tree/xen then finds.
+    RECIPE_CFLAGS="-ffile-prefix-map=$tree/xen/= -fdebug-prefix-map=$tree/xen/="
+    RECIPE_CFLAGS+=" -iquote $tree/xen"
 
     RECIPE_DEB_VERSION=$(dpkg-parsechangelog -l "$tree/debian/changelog" -S Version)
     epoch=$(dpkg-parsechangelog -l "$tree/debian/changelog" -S Timestamp)

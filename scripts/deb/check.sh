@@ -185,6 +185,7 @@ check_install()
                    --force-depends --force-script-chrootless)
 
     rm -rf "$root"
+    : >"$WORK/install.log"
     mkdir -p "$root/var/lib/dpkg/info" "$root/var/lib/dpkg/updates"
     : >"$root/var/lib/dpkg/status"
     if refs=$(debian_hypervisor); then
@@ -192,7 +193,7 @@ check_install()
             "${dpkg[@]}" --unpack "$ref" >>"$WORK/install.log" 2>&1 ||
                 { problem "could not unpack ${ref##*/} (log: $WORK/install.log)"; return; }
         done <<<"$refs"
-        SIDE_BY_SIDE="beside $(sed 's|.*/||' <<<"$refs" | paste -sd' ' -)"
+        SIDE_BY_SIDE="beside $(xargs -n1 basename <<<"$refs" | paste -sd' ' -)"
     else
         SIDE_BY_SIDE="alone: apt could not download $DEBIAN_PACKAGE (log: $WORK/apt.log)"
     fi

@@ -5,7 +5,8 @@
 # each file against the signed index. Prints the path of each .deb.
 #   debian-download.sh DEST PACKAGE[=VERSION]...
 # Without =VERSION, the version those archives offer (apt's candidate).
-# A package already in DEST is not downloaded again.
+# A package already in DEST is not downloaded again; the indexes are read
+# again after DEBIAN_INDEX_MAX_AGE seconds.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -19,6 +20,7 @@ SOURCES=$BUILD/apt/sources.list.d/xen-src.sources
 LOG=$BUILD/logs/debian-download.log
 FETCH_TIMEOUT=${FETCH_TIMEOUT:-30}
 FETCH_TIME_LIMIT=${FETCH_TIME_LIMIT:-600}
+DEBIAN_INDEX_MAX_AGE=${DEBIAN_INDEX_MAX_AGE:-21600}
 
 apt_opts=(
     -o "Dir::Etc::SourceParts=$APT/sources.list.d"
@@ -55,7 +57,10 @@ setup()
     else
         rm -f "$APT/sources.list.d/debian.sources.new"
     fi
-    [[ -f $APT/updated ]] && return 0
+    if [[ -f $APT/updated ]] &&
+       (( $(date +%s) - $(stat -c %Y "$APT/updated") < DEBIAN_INDEX_MAX_AGE )); then
+        return 0
+    fi
     msg "debian-download: reading the binary package indexes (log: $LOG)"
     run_logged "apt-get update" "$LOG" timeout "$FETCH_TIME_LIMIT" \
         apt-get "${apt_opts[@]}" update --error-on=any ||
@@ -63,6 +68,8 @@ setup()
     touch "$APT/updated"
 }
 
+# Progress goes to stderr; stdout carries only the paths.
+exec 3>&1 1>&2
 need_tools apt-get:apt
 mkdir -p "$DEST"
 DEST=$(cd "$DEST" && pwd -P)
@@ -88,11 +95,11 @@ if (( ${#missing[@]} )); then
     msg "debian-download: apt-get download ${missing[*]}"
     (cd "$DEST" && run_logged "apt-get download" "$LOG.download" \
         timeout "$FETCH_TIME_LIMIT" apt-get "${apt_opts[@]}" download \
-        "${missing[@]}") >&2 ||
+        "${missing[@]}") ||
         die "apt-get download ${missing[*]} failed; log: $LOG.download"
 fi
 for spec in "$@"; do
     [[ -f $DEST/$(deb_name "$spec") ]] ||
         die "apt-get download left no $DEST/$(deb_name "$spec")"
-    printf '%s\n' "$DEST/$(deb_name "$spec")"
+    printf '%s\n' "$DEST/$(deb_name "$spec")" >&3
 done

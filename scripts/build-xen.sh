@@ -24,7 +24,7 @@ LOG=$BUILD/logs/build-$VARIANT.log
 # shellcheck source=scripts/debian-recipe.sh
 . "$(dirname "$0")/debian-recipe.sh"
 debian_recipe "$SRC" "$(dirname "$0")/.."
-EXTRA_CFLAGS=${RECIPE_CFLAGS:+$RECIPE_CFLAGS }$EXTRA_CFLAGS
+EXTRA_CFLAGS=$RECIPE_CFLAGS${EXTRA_CFLAGS:+${RECIPE_CFLAGS:+ }$EXTRA_CFLAGS}
 
 # Our own make's flags and command-line variables must not leak into Xen's.
 xen_make()

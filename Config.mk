@@ -1,11 +1,14 @@
 # Pinned inputs and knobs of the build. Any of them can be set on the make
 # command line, e.g. `make JOBS=4` or `make XEN_SRC=$HOME/xen`.
 
-# The Xen source: Debian's `xen` source package, pinned to one version of
-# the bookworm suite. `make` stops and names the versions that are offered
-# when this one is gone.
+# The Xen source: Debian's `xen` source package, unpacked with Debian's
+# patches. Empty XEN_DEB_VERSION: the newest version that bookworm,
+# bookworm-updates and bookworm-security list and whose files download
+# (the choice is kept for DEBIAN_INDEX_MAX_AGE seconds). Set it to pin
+# one version; `make` stops and names the versions offered when it is gone.
 XEN_DEB_SOURCE  ?= xen
-XEN_DEB_VERSION ?= 4.17.5+72-g01140da4e8-1
+XEN_DEB_VERSION ?=
+DEBIAN_INDEX_MAX_AGE ?= 21600
 DEBIAN_SUITE    ?= bookworm
 DEBIAN_SUITES   ?= $(DEBIAN_SUITE) $(DEBIAN_SUITE)-updates
 DEBIAN_KEYRING  ?= /usr/share/keyrings/debian-archive-keyring.gpg
@@ -14,6 +17,8 @@ DEBIAN_KEYRING  ?= /usr/share/keyrings/debian-archive-keyring.gpg
 # entry serving $(DEBIAN_SUITE)/main from Debian). Set it to use another
 # Debian mirror. No host name is written down here on purpose.
 DEBIAN_MIRROR ?=
+# Empty: the machine's apt entry for $(DEBIAN_SUITE)-security, if any.
+DEBIAN_SECURITY_MIRROR ?=
 
 # Your own Xen 4.17 tree, used as the pristine input instead of Debian's.
 XEN_SRC ?=

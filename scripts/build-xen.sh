@@ -2,8 +2,10 @@
 # Build one hypervisor variant out of tree and publish it.
 #   build-xen.sh VARIANT SRC_TREE DEBUG(y|n) [EXTRA_CFLAGS_XEN_CORE]
 # Objects in $BUILD/obj/VARIANT (kept, so rebuilds are incremental);
-# xen, xen.gz, xen-syms, .config and build-info in $BUILD/out/VARIANT;
-# log in $BUILD/logs/build-VARIANT.log.
+# xen, xen.gz, xen-syms, xen.efi (when the toolchain can link PE), .config
+# and build-info in $BUILD/out/VARIANT; log in $BUILD/logs/build-VARIANT.log.
+# A tree with debian/ (Debian's source package) is built the way its
+# debian/rules builds the hypervisor (debian-recipe.sh).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -19,11 +21,16 @@ OBJ=$BUILD/obj/$VARIANT
 OUT=$BUILD/out/$VARIANT
 LOG=$BUILD/logs/build-$VARIANT.log
 
+# shellcheck source=scripts/debian-recipe.sh
+. "$(dirname "$0")/debian-recipe.sh"
+debian_recipe "$SRC" "$(dirname "$0")/.."
+EXTRA_CFLAGS=$RECIPE_CFLAGS${EXTRA_CFLAGS:+${RECIPE_CFLAGS:+ }$EXTRA_CFLAGS}
+
 # Our own make's flags and command-line variables must not leak into Xen's.
 xen_make()
 {
     env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
-        make -C "$SRC/xen" O="$OBJ" "$@"
+        "${RECIPE_ENV[@]}" make -C "$SRC/xen" O="$OBJ" "${RECIPE_ARGS[@]}" "$@"
 }
 
 config_is_wanted()
@@ -38,8 +45,14 @@ config_is_wanted()
 configure_and_build()
 {
     if [[ ! -f $OBJ/.config ]] || ! config_is_wanted; then
-        echo "configuring: defconfig, CONFIG_DEBUG=$DEBUG"
-        xen_make defconfig
+        if [[ -n $RECIPE_KCONFIG ]]; then
+            echo "configuring: $RECIPE_KCONFIG, olddefconfig, CONFIG_DEBUG=$DEBUG"
+            cp "$RECIPE_KCONFIG" "$OBJ/.config"
+            xen_make olddefconfig
+        else
+            echo "configuring: defconfig, CONFIG_DEBUG=$DEBUG"
+            xen_make defconfig
+        fi
         if [[ $DEBUG == y ]]; then
             echo 'CONFIG_DEBUG=y' >>"$OBJ/.config"
             xen_make olddefconfig
@@ -49,8 +62,8 @@ configure_and_build()
     fi
     timeout --kill-after=30 "$BUILD_TIMEOUT" \
         env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
-        make -C "$SRC/xen" O="$OBJ" -j"$JOBS" \
-        EXTRA_CFLAGS_XEN_CORE="$EXTRA_CFLAGS"
+        "${RECIPE_ENV[@]}" make -C "$SRC/xen" O="$OBJ" -j"$JOBS" \
+        "${RECIPE_ARGS[@]}" EXTRA_CFLAGS_XEN_CORE="$EXTRA_CFLAGS"
 }
 
 compile_h_value()
@@ -79,6 +92,10 @@ publish()
         gzip -n -9 <"$OBJ/xen" >"$OUT/.xen.gz.tmp"
     fi
     cp "$OBJ/xen-syms" "$OUT/.xen-syms.tmp"
+    # An xen.efi older than xen is left over from an earlier build.
+    if [[ -f $OBJ/xen.efi && ! $OBJ/xen.efi -ot $OBJ/xen-syms ]]; then
+        cp "$OBJ/xen.efi" "$OUT/.xen.efi.tmp"
+    fi
     cp "$OBJ/.config" "$OUT/..config.tmp"
     cat >"$OUT/.build-info.tmp" <<EOF
 variant=$VARIANT
@@ -88,6 +105,8 @@ xen_version=$version
 changeset=$(compile_h_value XEN_CHANGESET)
 config_debug=$DEBUG
 extra_cflags=$EXTRA_CFLAGS
+recipe=${RECIPE_NAME}
+debian_version=${RECIPE_DEB_VERSION}
 jobs=$JOBS
 build_seconds=$seconds
 build_kind=$kind
@@ -95,8 +114,9 @@ full_build_seconds=$full
 built_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 EOF
     cp "$OBJ/xen" "$OUT/.xen.tmp"
-    for f in xen.gz xen-syms .config build-info xen; do
-        mv "$OUT/.$f.tmp" "$OUT/$f"
+    rm -f "$OUT/xen.efi"
+    for f in xen.gz xen-syms xen.efi .config build-info xen; do
+        [[ ! -f $OUT/.$f.tmp ]] || mv "$OUT/.$f.tmp" "$OUT/$f"
     done
 }
 

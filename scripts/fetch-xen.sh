@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
 # Make $XEN_PRISTINE a git repository whose first commit, tagged `pristine`,
-# is the pristine Xen tree: the upstream orig tarball of Debian's source
-# package $XEN_DEB_SOURCE=$XEN_DEB_VERSION, or a copy of $XEN_SRC.
-# $XEN_PRISTINE_STAMP holds that commit; it changes only when the tree does.
-# Does nothing when the stamp's key says the tree is already there.
+# is the pristine Xen tree: Debian's source package $XEN_DEB_SOURCE
+# unpacked by dpkg-source -x (Debian's patches applied, debian/ kept, the
+# quilt state .pc/ dropped), or a copy of $XEN_SRC. With XEN_DEB_VERSION
+# empty the version is the newest that bookworm, -updates and -security
+# list and whose files download (debian-version.sh). $XEN_PRISTINE_STAMP
+# holds that commit; it changes only when the tree does. Does nothing when
+# the stamp's key says the tree is already there.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 : "${BUILD:?}" "${XEN_PRISTINE:?}" "${XEN_PRISTINE_STAMP:?}"
-: "${XEN_DEB_SOURCE:?}" "${XEN_DEB_VERSION:?}" "${DEBIAN_SUITE:?}"
+: "${XEN_DEB_SOURCE:?}" "${DEBIAN_SUITE:?}"
 : "${DEBIAN_SUITES:?}" "${DEBIAN_KEYRING:?}"
+XEN_DEB_VERSION=${XEN_DEB_VERSION:-}
 DEBIAN_MIRROR=${DEBIAN_MIRROR:-}
+DEBIAN_SECURITY_MIRROR=${DEBIAN_SECURITY_MIRROR:-}
+DEBIAN_INDEX_MAX_AGE=${DEBIAN_INDEX_MAX_AGE:-21600}
 XEN_SRC=${XEN_SRC:-}
 FETCH_TIMEOUT=${FETCH_TIMEOUT:-30}
 FETCH_TIME_LIMIT=${FETCH_TIME_LIMIT:-600}
@@ -21,6 +27,8 @@ DL=$BUILD/dl
 APT=$BUILD/apt
 KEY_FILE=$XEN_PRISTINE_STAMP.key
 NEW=$XEN_PRISTINE.new
+# Which version the last look at the archive chose, and why.
+CHOICE=$APT/choice
 
 # Files of the user's tree: what git tracks or would track, else all but .git.
 own_tree_files()
@@ -48,19 +56,22 @@ wanted_key()
     fi
 }
 
-# The URI of the machine's apt entry that serves $DEBIAN_SUITE/main from
-# Debian; apt itself parses sources.list and sources.list.d for us. The
-# origin is known only once the machine has run apt-get update.
+# The URI of the machine's apt entry that serves SUITE/main from Debian
+# (SUITE: $DEBIAN_SUITE or its -security suite); apt itself parses
+# sources.list and sources.list.d for us. The origin is known only once
+# the machine has run apt-get update.
 archive_uri()
 {
-    if [[ -n $DEBIAN_MIRROR ]]; then
-        printf '%s\n' "$DEBIAN_MIRROR"
+    local suite=$1 mirror=$2
+
+    if [[ -n $mirror ]]; then
+        printf '%s\n' "$mirror"
         return
     fi
     # shellcheck disable=SC2016 # apt's format placeholders, not shell
     apt-get indextargets \
         --format '$(REPO_URI) $(RELEASE) $(COMPONENT) $(ORIGIN)' |
-        awk -v suite="$DEBIAN_SUITE" '
+        awk -v suite="$suite" '
             $2 == suite && $3 == "main" && $1 !~ /^cdrom:/ &&
             ($4 == "Debian" || $4 == "") { print ($4 == "Debian" ? 0 : 1), $1 }' |
         sort -u | sed -n '1s/^[01] //p'
@@ -68,16 +79,18 @@ archive_uri()
 
 apt_opts=()
 
+SOURCES=
 setup_apt()
 {
-    local uri=$1
+    local uri=$1 security_uri=$2
 
     [[ -r $DEBIAN_KEYRING ]] ||
         die "Debian's archive keyring $DEBIAN_KEYRING is missing; run \`make deps\`"
     rm -rf "$APT/sources.list.d"
     mkdir -p "$APT/sources.list.d" "$APT/lists/partial" "$APT/preferences.d" \
         "$APT/cache/archives/partial"
-    cat >"$APT/sources.list.d/xen-src.sources" <<EOF
+    SOURCES=$APT/sources.list.d/xen-src.sources
+    cat >"$SOURCES" <<EOF
 # Written by scripts/fetch-xen.sh from the machine's apt sources.
 Types: deb-src
 URIs: $uri
@@ -85,6 +98,16 @@ Suites: $DEBIAN_SUITES
 Components: main
 Signed-By: $DEBIAN_KEYRING
 EOF
+    if [[ -n $security_uri ]]; then
+        cat >>"$SOURCES" <<EOF
+
+Types: deb-src
+URIs: $security_uri
+Suites: $DEBIAN_SUITE-security
+Components: main
+Signed-By: $DEBIAN_KEYRING
+EOF
+    fi
     apt_opts=(
         -o "Dir::Etc::SourceParts=$APT/sources.list.d"
         -o Dir::Etc::SourceList=/dev/null
@@ -98,10 +121,45 @@ EOF
     )
 }
 
-offered_versions()
+# "VERSION SUITE" per listing of the source package, newest first.
+listed_versions()
 {
-    apt-cache "${apt_opts[@]}" showsrc --only-source "$XEN_DEB_SOURCE" \
-        2>/dev/null | awk '/^Version:/ { print $2 }' | sort -uV
+    apt-cache "${apt_opts[@]}" madison "$XEN_DEB_SOURCE" 2>/dev/null |
+        awk -F' [|] ' '$3 ~ / Sources$/ {
+            gsub(/ /, "", $2); split($3, w, " "); sub(/\/.*/, "", w[2])
+            print $2, w[2] }' | sort -u | sort -k1,1Vr -s
+}
+
+ARCHIVES=
+prepare_archive()
+{
+    local uri security_uri
+
+    need_tools apt-get:apt apt-cache:apt dpkg-source:dpkg-dev
+    uri=$(archive_uri "$DEBIAN_SUITE" "$DEBIAN_MIRROR")
+    [[ -n $uri ]] || die "no apt source of this machine serves Debian's" \
+        "$DEBIAN_SUITE/main; set DEBIAN_MIRROR=<URI of a Debian archive>"
+    security_uri=$(archive_uri "$DEBIAN_SUITE-security" "$DEBIAN_SECURITY_MIRROR")
+    ARCHIVES="$uri ($DEBIAN_SUITES)"
+    if [[ -n $security_uri ]]; then
+        ARCHIVES+=" and $security_uri ($DEBIAN_SUITE-security)"
+    else
+        msg "fetch: no apt source of this machine serves $DEBIAN_SUITE-security;" \
+            "not searched (set DEBIAN_SECURITY_MIRROR=<URI> to search it)"
+    fi
+    setup_apt "$uri" "$security_uri"
+}
+
+update_index()
+{
+    msg "fetch: reading deb-src indexes of $ARCHIVES"
+    run_logged "apt-get update" "$LOGS/fetch-update.log" \
+        timeout "$FETCH_TIME_LIMIT" \
+        apt-get "${apt_opts[@]}" update --error-on=any ||
+        die "cannot read Debian's archive at $ARCHIVES:" \
+            "check the network or set DEBIAN_MIRROR; log: $LOGS/fetch-update.log"
+    mkdir -p "$BUILD/src"
+    listed_versions >"$BUILD/src/debian-listed"
 }
 
 # Into $DL; apt checks each file against the checksums of the signed index.
@@ -111,52 +169,105 @@ download_source()
     cd "$DL"
     timeout "$FETCH_TIME_LIMIT" apt-get "${apt_opts[@]}" \
         -o APT::Sandbox::User=root \
-        source --download-only "$XEN_DEB_SOURCE=$XEN_DEB_VERSION"
+        source --download-only "$XEN_DEB_SOURCE=$1"
 }
 
-# Sets ORIG to the path of the verified orig tarball.
-ORIG=
-fetch_orig_tarball()
+# Fails with status 2 when the archive lists VERSION but does not serve
+# its files (HTTP 404), 1 on any other failure.
+try_download()
 {
-    local uri version=${XEN_DEB_VERSION#*:} upstream versions dsc line
+    local version=$1 log=$LOGS/fetch-source-$1.log
 
-    need_tools apt-get:apt apt-cache:apt xz:xz-utils sha256sum:coreutils
-    uri=$(archive_uri)
-    [[ -n $uri ]] || die "no apt source of this machine serves Debian's" \
-        "$DEBIAN_SUITE/main; set DEBIAN_MIRROR=<URI of a Debian archive>"
-    setup_apt "$uri"
+    mkdir -p "$DL"
+    msg "fetch: apt-get source --download-only $XEN_DEB_SOURCE=$version"
+    if run_logged "apt-get source" "$log" download_source "$version" \
+        2>/dev/null; then
+        return 0
+    fi
+    if grep -q ' 404 ' "$log"; then
+        return 2
+    fi
+    tail -n 20 "$log" >&2
+    die "downloading $XEN_DEB_SOURCE=$version from $ARCHIVES failed; log: $log"
+}
 
-    msg "fetch: reading deb-src index of $uri ($DEBIAN_SUITES)"
-    run_logged "apt-get update" "$LOGS/fetch-update.log" \
-        timeout "$FETCH_TIME_LIMIT" \
-        apt-get "${apt_opts[@]}" update --error-on=any ||
-        die "cannot read Debian's archive at $uri ($DEBIAN_SUITES):" \
-            "check the network or set DEBIAN_MIRROR; log: $LOGS/fetch-update.log"
+# Sets XEN_DEB_VERSION to the newest listed version whose files download.
+# The choice is kept in $CHOICE for DEBIAN_INDEX_MAX_AGE seconds, so a
+# `make` with nothing changed does not touch the network.
+choose_version()
+{
+    local sources_sum version suite status note=
 
-    versions=$(offered_versions)
+    sources_sum=$(sha256sum <"$SOURCES" | cut -c1-16)
+    if [[ -f $CHOICE && $(sed -n 1p "$CHOICE") == "$sources_sum" ]] &&
+       (( $(date +%s) - $(stat -c %Y "$CHOICE") < DEBIAN_INDEX_MAX_AGE )); then
+        XEN_DEB_VERSION=$(sed -n 2p "$CHOICE")
+        sed -n '3,$p' "$CHOICE" | sed 's/^/==> fetch: /'
+        return 0
+    fi
+    update_index
+    while read -r version suite; do
+        status=0
+        try_download "$version" || status=$?
+        if (( status == 0 )); then
+            XEN_DEB_VERSION=$version
+            break
+        fi
+        msg "fetch: $suite lists $version but its files are not served"
+        note+="$suite lists $version but its files are not served; "
+    done <"$BUILD/src/debian-listed"
+    [[ -n $XEN_DEB_VERSION ]] ||
+        die "no version of source package $XEN_DEB_SOURCE listed by $ARCHIVES" \
+            "can be downloaded (listed: $(cut -d' ' -f1 "$BUILD/src/debian-listed" |
+            sort -u | paste -sd' ' -)); log: $LOGS/fetch-update.log"
+    {
+        printf '%s\n%s\n' "$sources_sum" "$XEN_DEB_VERSION"
+        if [[ -n $note ]]; then
+            printf '%sbuilding %s\n' "$note" "$XEN_DEB_VERSION"
+        fi
+    } >"$CHOICE"
+    sed -n '3,$p' "$CHOICE" | sed 's/^/==> fetch: /'
+}
+
+# Sets DSC to the path of the downloaded, index-verified .dsc.
+DSC=
+fetch_source_package()
+{
+    local versions
+
+    [[ -n $ARCHIVES ]] || prepare_archive
+    if [[ ! -f $BUILD/src/debian-listed ]] || ! compgen -G \
+        "$DL/${XEN_DEB_SOURCE}_${XEN_DEB_VERSION#*:}.dsc" >/dev/null; then
+        update_index
+    fi
+    versions=$(cut -d' ' -f1 "$BUILD/src/debian-listed" | sort -uV)
     versions=${versions:-none}
     grep -qxF -- "$XEN_DEB_VERSION" <<<"$versions" ||
         die "source package $XEN_DEB_SOURCE=$XEN_DEB_VERSION is not offered" \
-            "by $uri ($DEBIAN_SUITES); offered: ${versions//$'\n'/ }." \
-            "Pin one of them as XEN_DEB_VERSION in Config.mk"
+            "by $ARCHIVES; offered: ${versions//$'\n'/ }." \
+            "Pin one of them as XEN_DEB_VERSION, or leave it empty for the newest"
+    try_download "$XEN_DEB_VERSION" ||
+        die "$ARCHIVES list $XEN_DEB_SOURCE=$XEN_DEB_VERSION but do not serve" \
+            "its files; log: $LOGS/fetch-source-$XEN_DEB_VERSION.log"
+    DSC=$DL/${XEN_DEB_SOURCE}_${XEN_DEB_VERSION#*:}.dsc
+    [[ -f $DSC ]] || die "apt-get source did not leave $DSC"
+}
 
-    mkdir -p "$DL"
-    msg "fetch: apt-get source --download-only $XEN_DEB_SOURCE=$XEN_DEB_VERSION"
-    run_logged "apt-get source" "$LOGS/fetch-source.log" \
-        download_source ||
-        die "downloading $XEN_DEB_SOURCE=$XEN_DEB_VERSION from $uri failed;" \
-            "log: $LOGS/fetch-source.log"
+# dpkg-source checks every file against the .dsc and applies
+# debian/patches; the .dsc's signature is checked when a keyring of
+# Debian's developers is installed, and apt has already checked every
+# file against the signed index.
+unpack_source_package()
+{
+    local dest=$1 log=$LOGS/fetch-unpack.log
 
-    dsc=$DL/${XEN_DEB_SOURCE}_$version.dsc
-    upstream=${version%-*}
-    [[ -f $dsc ]] || die "apt-get source did not leave $dsc"
-    line=$(awk '/^Checksums-Sha256:/ { on = 1; next } /^[^ ]/ { on = 0 }
-        on && $3 ~ /\.orig\.tar\.[a-z0-9]+$/ { print $1, $3; exit }' "$dsc")
-    ORIG=$DL/${line#* }
-    [[ -n $line && $ORIG == "$DL/${XEN_DEB_SOURCE}_$upstream.orig.tar."* ]] ||
-        die "$dsc names no orig tarball"
-    (cd "$DL" && sha256sum --quiet -c - <<<"${line% *}  ${line#* }") ||
-        die "$ORIG does not match the checksum in $dsc"
+    msg "fetch: dpkg-source -x $(basename "$DSC") (applies debian/patches)"
+    rm -rf "$dest"
+    run_logged "dpkg-source" "$log" dpkg-source -x "$DSC" "$dest" ||
+        die "dpkg-source -x $DSC failed; log: $log"
+    rm -rf "$dest/.pc"
+    msg "fetch: applied $(grep -c 'info: applying' "$log") Debian patches" \
+        "(list: $dest/debian/patches/series)"
 }
 
 extract_into()
@@ -169,10 +280,8 @@ extract_into()
         own_tree_files | tar -C "$XEN_SRC" --null -T - -cf - |
             tar -C "$dest" --no-same-owner -xf -
     else
-        fetch_orig_tarball
-        msg "fetch: extracting $(basename "$ORIG")"
-        mkdir -p "$dest"
-        tar -C "$dest" --no-same-owner --strip-components=1 -xf "$ORIG"
+        fetch_source_package
+        unpack_source_package "$dest"
     fi
     [[ -f $dest/xen/Makefile ]] ||
         die "the Xen tree${XEN_SRC:+ $XEN_SRC} has no xen/Makefile"
@@ -204,7 +313,7 @@ make_pristine_repo()
     if [[ -n $XEN_SRC ]]; then
         what="copy of $XEN_SRC"
     else
-        what="orig tarball of Debian's $XEN_DEB_SOURCE $XEN_DEB_VERSION"
+        what="Debian's source package $XEN_DEB_SOURCE $XEN_DEB_VERSION, patched"
     fi
     msg "fetch: committing the pristine tree ($what)"
     git init -q "$NEW"
@@ -222,6 +331,10 @@ fetch()
 {
     local key
 
+    if [[ -z $XEN_SRC ]]; then
+        prepare_archive
+        [[ -n $XEN_DEB_VERSION ]] || choose_version
+    fi
     key=$(wanted_key)
     if [[ -f $XEN_PRISTINE_STAMP && -d $XEN_PRISTINE/.git &&
           $(cat "$KEY_FILE" 2>/dev/null) == "$key" ]] &&

@@ -11,7 +11,11 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 : "${TOP:?}" "${BUILD:?}" "${XEN_PRISTINE:?}" "${XEN_PATCHED:?}"
-: "${XEN_DEB_VERSION:?}"
+# Empty when make picks the newest Debian version: the pristine tree says.
+if [[ -z ${XEN_DEB_VERSION:-} && -f $XEN_PRISTINE/debian/changelog ]]; then
+    XEN_DEB_VERSION=$(dpkg-parsechangelog -l "$XEN_PRISTINE/debian/changelog" -S Version)
+fi
+: "${XEN_DEB_VERSION:?set it: the pristine tree is not from a Debian source package}"
 
 PLAN_DIR=$TOP/scripts/series
 OUT=$BUILD/series

@@ -69,4 +69,9 @@ for v in "$@"; do
     changeset=$(info "$d" changeset)
     printf '  %-16s %s at %s, built %s, %s\n' "$v:" "$(info "$d" source)" \
         "${changeset##* }" "$(info "$d" built_at)" "$(freshness "$d" "$v")"
+    base=$(info "$d" debian_version)
+    [[ -z $base ]] || printf '  %-16s base: Debian xen %s, built the way its debian/rules does\n' "" "${base%+mmlocks}"
 done
+if [[ -s $OUTDIR/../apt/choice ]]; then
+    sed -n '3,$s/^/  /p' "$OUTDIR/../apt/choice"
+fi

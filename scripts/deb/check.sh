@@ -1,31 +1,38 @@
 #!/usr/bin/env bash
-# make check-deb: check the package in $DEB_OUT, then three broken copies
-# of it, which must fail (negative controls: no hypervisor; a hypervisor
-# under the name Debian's own package uses; a README.Debian that is not
-# the install guide).
-#   metadata   dpkg-deb fields: name, version, amd64, Depends on
-#              xen-utils-4.17, Provides xen-hypervisor-4.17, ...
-#   contents   dpkg-deb -c: the hypervisor and its .config in /boot, docs;
-#              nothing outside our own names; 20_linux_xen's filter keeps
-#              exactly our hypervisor
+# make check-deb: check the package and its -dbg in $DEB_OUT, then four
+# broken copies of the package, which must fail (negative controls: no
+# hypervisor; no xen.efi; a hypervisor under the name Debian's own package
+# uses; a README.Debian that does not end with the install guide).
+#   metadata   dpkg-deb fields: name, version (Debian base + mmlocksN),
+#              amd64, Depends on xen-utils-4.17, Provides
+#              xen-hypervisor-4.17, ...; -dbg depends on the same version
+#   contents   dpkg-deb -c: the hypervisor (.gz, .efi) and its .config in
+#              /boot, docs; nothing outside our own names
 #   image      the gzip holds a multiboot2 image (grub loads it with
-#              multiboot2), our checker ('k' key text), a release .config
+#              multiboot2), our checker ('k' key text), a release .config;
+#              the .efi is a PE image with our checker
 #   install    dpkg --root into a throw-away root, beside Debian's
-#              xen-hypervisor-4.17-amd64 when apt can download it; the
-#              files land, README.Debian is docs/install.md; dpkg -r
-#              removes them
+#              xen-hypervisor-4.17-amd64 and its -dbg (downloaded with the
+#              project's apt configuration); the files land; GRUB's own
+#              20_linux_xen selection (from Debian's grub-common,
+#              downloaded) lists ours and puts it first; README.Debian
+#              names the Debian base and ends with docs/install.md; the
+#              -dbg's xen-syms has the package's build id; dpkg -r removes
+#              them
 # Then lintian: every E:/W: tag must be explained in scripts/deb/lintian.md.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
-: "${TOP:?}" "${BUILD:?}" "${DEB_OUT:?}" "${XEN_DEB_VERSION:?}"
+: "${TOP:?}" "${BUILD:?}" "${DEB_OUT:?}"
 
 PACKAGE=xen-hypervisor-4.17-mmlocks-amd64
+DBG_PACKAGE=$PACKAGE-dbg
 XEN_NAME=xen-4.17-mmlocks-amd64
 DEBIAN_PACKAGE=xen-hypervisor-4.17-amd64
 WORK=$DEB_OUT/check
-REF=$BUILD/dl/debian-hypervisor
+REF=$BUILD/dl/debian-binary
+GRUB=$WORK/grub-common
 problems=0
 
 problem()
@@ -46,17 +53,60 @@ check_metadata()
     [[ $(dpkg-deb -f "$deb" Section) == kernel ]] || problem "Section is not kernel"
     [[ $(dpkg-deb -f "$deb" Version) =~ ^${XEN_DEB_VERSION//+/\\+}\+mmlocks[0-9]+$ ]] ||
         problem "Version $(dpkg-deb -f "$deb" Version) is not $XEN_DEB_VERSION+mmlocksN"
+    [[ $(dpkg-deb -f "$deb" Description) == *"Based on Debian $XEN_DEB_VERSION"* ]] ||
+        problem "Description does not name the Debian base $XEN_DEB_VERSION"
     [[ ", $(dpkg-deb -f "$deb" Depends)," == *", xen-utils-4.17,"* ]] ||
         problem "Depends lacks xen-utils-4.17: $(dpkg-deb -f "$deb" Depends)"
     [[ ", $(dpkg-deb -f "$deb" Provides)," == *", xen-hypervisor-4.17,"* ]] ||
         problem "Provides lacks xen-hypervisor-4.17"
 }
 
-# The files 20_linux_xen offers as hypervisors: /boot/xen*, less what
-# grub_file_is_not_garbage and file_is_not_xen_garbage drop.
+# The files of ROOT's /boot that GRUB's 20_linux_xen offers as
+# hypervisors, as boot/..., newest first: its own loop and the functions
+# of grub-mkconfig_lib it uses, run on ROOT (relative paths, since
+# version_test_gt cuts up to the first '-' of a path).
 grub_hypervisors()
 {
-    grep '^/boot/xen' | grep -v -E '\.dpkg-[^/]*$|\.rpm(save|new)$|/README[^/]*$|\.sig$|/xen-syms-[^/]*$|/xenpolicy-[^/]*$|\.config$' || true
+    local root=$1 script=$GRUB/etc/grub.d/20_linux_xen
+
+    (cd "$root" && sh -c '
+        set -e
+        . "$1/usr/share/grub/grub-mkconfig_lib"
+        eval "$(sed -n "/^file_is_not_xen_garbage ()/,/^}/p" "$2")"
+        list=
+        for i in boot/xen*; do
+            if grub_file_is_not_garbage "$i" && file_is_not_xen_garbage "$i"; then
+                list="$list $i"
+            fi
+        done
+        while [ -n "$list" ]; do
+            latest=$(version_find_latest $list)
+            echo "$latest"
+            list=$(echo $list | tr " " "\n" | grep -vxF "$latest" | tr "\n" " ")
+        done' sh "$GRUB" "$script")
+}
+
+grub_common()
+{
+    local deb
+
+    [[ -f $GRUB/etc/grub.d/20_linux_xen ]] && return 0
+    deb=$("$TOP/scripts/debian-download.sh" "$REF" grub-common) || return 1
+    dpkg-deb -x "$deb" "$GRUB"
+    [[ -f $GRUB/etc/grub.d/20_linux_xen && -f $GRUB/usr/share/grub/grub-mkconfig_lib ]]
+}
+
+check_grub()
+{
+    local root=$1 listed
+
+    listed=$(grub_hypervisors "$root") ||
+        { problem "running 20_linux_xen's selection failed"; return; }
+    grep -qx "boot/$XEN_NAME.gz" <<<"$listed" ||
+        problem "20_linux_xen does not list /boot/$XEN_NAME.gz; it lists: $(paste -sd' ' - <<<"$listed")"
+    [[ $(sed -n 1p <<<"$listed") == "boot/$XEN_NAME".* ]] ||
+        problem "20_linux_xen puts $(sed -n 1p <<<"$listed"), not ours, first"
+    GRUB_LIST=$(paste -sd' ' - <<<"$listed")
 }
 
 check_contents()
@@ -64,7 +114,7 @@ check_contents()
     local deb=$1 files f
 
     files=$(dpkg-deb -c "$deb" | awk '$1 !~ /^d/ { print substr($6, 2) }')
-    for f in "/boot/$XEN_NAME.gz" "/boot/$XEN_NAME.config" \
+    for f in "/boot/$XEN_NAME.gz" "/boot/$XEN_NAME.efi" "/boot/$XEN_NAME.config" \
         "/usr/share/doc/$PACKAGE/copyright" \
         "/usr/share/doc/$PACKAGE/changelog.Debian.gz"; do
         grep -qx -- "$f" <<<"$files" || problem "no $f"
@@ -73,8 +123,6 @@ check_contents()
         [[ $f == /boot/$XEN_NAME.* || $f == /usr/share/doc/$PACKAGE/* ]] ||
             problem "$f is outside our names (could clash with $DEBIAN_PACKAGE)"
     done <<<"$files"
-    [[ $(grub_hypervisors <<<"$files") == "/boot/$XEN_NAME.gz" ]] ||
-        problem "20_linux_xen would offer: $(grub_hypervisors <<<"$files" | paste -sd' ' -), not /boot/$XEN_NAME.gz"
 }
 
 check_image()
@@ -93,43 +141,63 @@ EOF
         problem "the image lacks our checker's 'k' debug key text"
     grep -qx '# CONFIG_DEBUG is not set' "$image.config" 2>/dev/null ||
         problem "/boot/$XEN_NAME.config is not a release .config"
+    if [[ -f $image.efi ]]; then
+        python3 - "$image.efi" <<'EOF' || problem "/boot/$XEN_NAME.efi is not a PE image"
+import struct, sys
+head = open(sys.argv[1], "rb").read(4096)
+pe = struct.unpack_from("<I", head, 0x3c)[0] if head[:2] == b"MZ" else 0
+sys.exit(not (0 < pe < 4092 and head[pe:pe + 4] == b"PE\0\0"))
+EOF
+        (( $(grep -ac 'dumping mm locks held on each CPU' "$image.efi") )) ||
+            problem "/boot/$XEN_NAME.efi lacks our checker's 'k' debug key text"
+    else
+        problem "no /boot/$XEN_NAME.efi to look into"
+    fi
 }
 
+check_dbg()
+{
+    local root=$1 syms=$1/usr/lib/debug/boot/xen-syms-${XEN_NAME#xen-} id
+
+    [[ $(dpkg-deb -f "$DBG_DEB" Package) == "$DBG_PACKAGE" ]] || problem "-dbg Package is not $DBG_PACKAGE"
+    [[ $(dpkg-deb -f "$DBG_DEB" Depends) == "$PACKAGE (= $(dpkg-deb -f "$DEB" Version))" ]] ||
+        problem "-dbg Depends is not $PACKAGE (= its version): $(dpkg-deb -f "$DBG_DEB" Depends)"
+    [[ -f $syms && -f $syms.map && -f $root/usr/lib/debug/boot/$XEN_NAME.efi.map ]] ||
+        { problem "-dbg did not install xen-syms, its map and the .efi map"; return; }
+    id=$(readelf -n "$syms" | sed -n 's/^ *Build ID: //p')
+    grep -qx "build_id=$id" "$root/usr/share/doc/$PACKAGE/BUILD-INFO" ||
+        problem "-dbg's xen-syms (build id $id) is not the packaged hypervisor's"
+}
+
+# Debian's hypervisor and its -dbg, the versions the archive offers now.
 debian_hypervisor()
 {
-    local deb
-
-    if ! compgen -G "$REF/${DEBIAN_PACKAGE}_*.deb" >/dev/null; then
-        mkdir -p "$REF"
-        (cd "$REF" && apt-get download -q "$DEBIAN_PACKAGE" >"$WORK/apt.log" 2>&1) ||
-            return 1
-    fi
-    for deb in "$REF/${DEBIAN_PACKAGE}"_*.deb; do
-        printf '%s\n' "$deb"
-        return 0
-    done
-    return 1
+    "$TOP/scripts/debian-download.sh" "$REF" "$DEBIAN_PACKAGE" \
+        "$DEBIAN_PACKAGE-dbg" 2>"$WORK/apt.log"
 }
 
 # Maintainer scripts run chrootless with DPKG_ROOT set, which ours honour;
 # Debian's package is only unpacked, so its scripts never run here.
 check_install()
 {
-    local deb=$1 root=$WORK/root ref
+    local deb=$1 root=$WORK/root ref refs
     local -a dpkg=(dpkg "--root=$root" "--log=$WORK/dpkg.log"
                    --force-depends --force-script-chrootless)
 
     rm -rf "$root"
+    : >"$WORK/install.log"
     mkdir -p "$root/var/lib/dpkg/info" "$root/var/lib/dpkg/updates"
     : >"$root/var/lib/dpkg/status"
-    if ref=$(debian_hypervisor); then
-        "${dpkg[@]}" --unpack "$ref" >"$WORK/install.log" 2>&1 ||
-            { problem "could not unpack ${ref##*/} (log: $WORK/install.log)"; return; }
-        SIDE_BY_SIDE="beside ${ref##*/}"
+    if refs=$(debian_hypervisor); then
+        while read -r ref; do
+            "${dpkg[@]}" --unpack "$ref" >>"$WORK/install.log" 2>&1 ||
+                { problem "could not unpack ${ref##*/} (log: $WORK/install.log)"; return; }
+        done <<<"$refs"
+        SIDE_BY_SIDE="beside $(xargs -n1 basename <<<"$refs" | paste -sd' ' -)"
     else
         SIDE_BY_SIDE="alone: apt could not download $DEBIAN_PACKAGE (log: $WORK/apt.log)"
     fi
-    if ! "${dpkg[@]}" -i "$deb" >>"$WORK/install.log" 2>&1; then
+    if ! "${dpkg[@]}" -i "$deb" "$DBG_DEB" >>"$WORK/install.log" 2>&1; then
         problem "dpkg -i into a throw-away root failed: $(grep -m1 'trying to overwrite' "$WORK/install.log" ||
             grep -m1 'error' "$WORK/install.log") (log: $WORK/install.log)"
         return
@@ -137,9 +205,14 @@ check_install()
     [[ $(dpkg-query "--root=$root" -W -f='${Status}' "$PACKAGE") == "install ok installed" ]] ||
         problem "dpkg does not list $PACKAGE as installed"
     check_image "$root"
-    cmp -s "$root/usr/share/doc/$PACKAGE/README.Debian" "$TOP/docs/install.md" ||
-        problem "README.Debian is not the install guide docs/install.md"
-    "${dpkg[@]}" -r "$PACKAGE" >>"$WORK/install.log" 2>&1 || problem "dpkg -r failed"
+    check_dbg "$root"
+    check_grub "$root"
+    readme=$root/usr/share/doc/$PACKAGE/README.Debian
+    tail -c "$(stat -c %s "$TOP/docs/install.md")" "$readme" | cmp -s - "$TOP/docs/install.md" ||
+        problem "README.Debian does not end with the install guide docs/install.md"
+    grep -q "Based on Debian $XEN_DEB_VERSION" "$readme" ||
+        problem "README.Debian does not name the Debian base $XEN_DEB_VERSION"
+    "${dpkg[@]}" -r "$DBG_PACKAGE" "$PACKAGE" >>"$WORK/install.log" 2>&1 || problem "dpkg -r failed"
     [[ ! -e $root/boot/$XEN_NAME.gz ]] || problem "dpkg -r left /boot/$XEN_NAME.gz"
 }
 
@@ -183,7 +256,8 @@ run_lintian()
 {
     local tags unexplained=0 tag
 
-    lintian --display-info --pedantic --tag-display-limit 0 "$DEB" >"$WORK/lintian.log" 2>&1 || true
+    lintian --display-info --pedantic --tag-display-limit 0 "$DEB" "$DBG_DEB" \
+        >"$WORK/lintian.log" 2>&1 || true
     sed 's/^/    lintian: /' "$WORK/lintian.log"
     tags=$(sed -n -E 's/^[EW]: [^ ]+: ([^ ]+).*/\1/p' "$WORK/lintian.log" | sort -u)
     for tag in $tags; do
@@ -202,19 +276,30 @@ debs=("$DEB_OUT/${PACKAGE}"_*.deb)
 shopt -u nullglob
 (( ${#debs[@]} == 1 )) || die "expected one $PACKAGE .deb in $DEB_OUT, found ${#debs[@]}; run \`make deb\`"
 DEB=${debs[0]}
+DBG_DEB=$DEB_OUT/${DBG_PACKAGE}_$(dpkg-deb -f "$DEB" Version)_amd64.deb
+[[ -f $DBG_DEB ]] || die "no $DBG_DEB beside $DEB; run \`make deb\`"
+XEN_DEB_VERSION=$(sed -n 's/^debian_base=//p' <(dpkg-deb --fsys-tarfile "$DEB" |
+    tar -xOf - "./usr/share/doc/$PACKAGE/BUILD-INFO"))
+[[ -n $XEN_DEB_VERSION ]] || die "$DEB's BUILD-INFO names no debian_base"
 mkdir -p "$WORK"
+grub_common || die "cannot download and unpack Debian's grub-common (log: $BUILD/logs/debian-download.log)"
 
-msg "check-deb: ${DEB##*/}"
+msg "check-deb: ${DEB##*/} and ${DBG_DEB##*/}"
 dpkg-deb -I "$DEB" | sed -n 's/^ \([A-Z][A-Za-z-]*:\)/    \1/p'
-dpkg-deb -c "$DEB" | awk '$1 !~ /^d/ { printf "    %s %8s %s\n", $1, $3, $6 }'
+for d in "$DEB" "$DBG_DEB"; do
+    dpkg-deb -c "$d" | awk '$1 !~ /^d/ { printf "    %s %8s %s\n", $1, $3, $6 }'
+done
 check_package "$DEB" || die "check-deb: $problems problems (above)"
-echo "    metadata, contents, image and install ($SIDE_BY_SIDE): ok"
+echo "    metadata, contents, image, -dbg and install ($SIDE_BY_SIDE): ok"
+echo "    GRUB's 20_linux_xen lists, newest first: $GRUB_LIST"
 
 negative_control "without the hypervisor" \
     "$(broken_copy no-hypervisor "rm boot/$XEN_NAME.gz")"
+negative_control "without xen.efi" \
+    "$(broken_copy no-efi "rm boot/$XEN_NAME.efi")"
 negative_control "that installs Debian's file name" \
     "$(broken_copy debian-name "mv boot/$XEN_NAME.gz boot/xen-4.17-amd64.gz")"
-negative_control "whose README.Debian is not the install guide" \
+negative_control "whose README.Debian does not end with the install guide" \
     "$(broken_copy stale-guide "echo stale >>usr/share/doc/$PACKAGE/README.Debian")"
 run_lintian
 msg "check-deb: PASS"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Make $XEN_PRISTINE a git repository whose first commit, tagged `pristine`,
 # is the pristine Xen tree: the upstream orig tarball of Debian's source
-# package $XEN_DEB_SOURCE=$XEN_DEB_VERSION, or a copy of $XEN_SRC.
+# package $XEN_DEB_SOURCE=$XEN_DEB_VERSION, a copy of $XEN_SRC, or the
+# files of upstream's $XEN_REF in the git repository $XEN_GIT (pinned to
+# $XEN_GIT_COMMIT when that is set; see fetch-xen-git.sh).
 # $XEN_PRISTINE_STAMP holds that commit; it changes only when the tree does.
 # Does nothing when the stamp's key says the tree is already there.
 set -euo pipefail
@@ -13,6 +15,7 @@ set -euo pipefail
 : "${DEBIAN_SUITES:?}" "${DEBIAN_KEYRING:?}"
 DEBIAN_MIRROR=${DEBIAN_MIRROR:-}
 XEN_SRC=${XEN_SRC:-}
+XEN_GIT=${XEN_GIT:-} XEN_REF=${XEN_REF:-} XEN_GIT_COMMIT=${XEN_GIT_COMMIT:-}
 FETCH_TIMEOUT=${FETCH_TIMEOUT:-30}
 FETCH_TIME_LIMIT=${FETCH_TIME_LIMIT:-600}
 
@@ -36,9 +39,28 @@ own_tree_files()
     fi
 }
 
+# The commit XEN_REF names: the pin, else what the repository says now.
+git_ref_commit()
+{
+    local url=$XEN_GIT line
+
+    if [[ -n $XEN_GIT_COMMIT ]]; then
+        printf '%s\n' "$XEN_GIT_COMMIT"
+        return
+    fi
+    [[ ! -d $url ]] || url=file://$(cd "$url" && pwd -P)
+    line=$(timeout "$FETCH_TIMEOUT" git ls-remote --exit-code "$url" \
+        "refs/heads/$XEN_REF" "refs/tags/$XEN_REF" 2>&1 | sed -n 1p) ||
+        die "XEN_GIT=$XEN_GIT has no branch or tag XEN_REF=$XEN_REF" \
+            "(or cannot be read): ${line:-no answer}"
+    printf '%s\n' "${line%%[[:space:]]*}"
+}
+
 wanted_key()
 {
-    if [[ -n $XEN_SRC ]]; then
+    if [[ -n $XEN_GIT ]]; then
+        printf 'git %s %s %s\n' "$XEN_GIT" "$XEN_REF" "$(git_ref_commit)"
+    elif [[ -n $XEN_SRC ]]; then
         # Names, sizes and mtimes: a changed file in the user's tree is seen.
         printf 'dir %s %s\n' "$XEN_SRC" "$(own_tree_files | LC_ALL=C sort -z |
             (cd "$XEN_SRC" && xargs -0 -r stat -c '%n %s %Y') | sha256sum |
@@ -163,7 +185,9 @@ extract_into()
 {
     local dest=$1
 
-    if [[ -n $XEN_SRC ]]; then
+    if [[ -n $XEN_GIT ]]; then
+        "$(dirname "$0")/fetch-xen-git.sh" "$dest"
+    elif [[ -n $XEN_SRC ]]; then
         msg "fetch: copying your tree $XEN_SRC"
         mkdir -p "$dest"
         own_tree_files | tar -C "$XEN_SRC" --null -T - -cf - |
@@ -201,7 +225,10 @@ make_pristine_repo()
 
     rm -rf "$NEW"
     extract_into "$NEW"
-    if [[ -n $XEN_SRC ]]; then
+    if [[ -n $XEN_GIT ]]; then
+        what="$XEN_REF of $XEN_GIT at commit $(cat "$NEW.commit")"
+        rm -f "$NEW.commit"
+    elif [[ -n $XEN_SRC ]]; then
         what="copy of $XEN_SRC"
     else
         what="orig tarball of Debian's $XEN_DEB_SOURCE $XEN_DEB_VERSION"
@@ -233,6 +260,10 @@ fetch()
 }
 
 need_tools git tar flock:util-linux
+[[ -z $XEN_GIT || -z $XEN_SRC ]] ||
+    die "set XEN_GIT (with XEN_REF) or XEN_SRC, not both"
+[[ -z $XEN_GIT || -n $XEN_REF ]] ||
+    die "XEN_GIT=$XEN_GIT needs XEN_REF=<branch or tag>"
 if [[ -n $XEN_SRC ]]; then
     [[ -d $XEN_SRC ]] || die "XEN_SRC=$XEN_SRC is not a directory"
     XEN_SRC=$(cd "$XEN_SRC" && pwd -P)

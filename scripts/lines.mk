@@ -93,3 +93,13 @@ line-boot-destroy-pristine-debug-pvh: $(OUT)/pristine-debug/xen \
 	    boot-destroy-pristine-debug-pvh,\
 	    $(call boot_client_args,--case destroy-during-clean))
 endif
+
+# The series against staging (scripts/release.mk's SERIES_LINE): the
+# line's patches, its own cover letter, and upstream's commit as the base.
+ifeq ($(XEN_LINE),staging)
+export SERIES_PATCHES  := patches/staging
+export SERIES_COVER    := cover-letter-staging.txt
+export SERIES_BASE_GIT := $(XEN_GIT)
+export SERIES_BASE_REF := $(XEN_REF)
+export SERIES_BASE     := $(XEN_GIT_COMMIT)
+endif

@@ -67,15 +67,16 @@ static void check_normal_round(const char *case_name)
     lab_teardown(&l);
 }
 
+/* xc_domain_getinfolist(), as 4.18 removed xc_domain_getinfo(). */
 static bool domain_exists(uint32_t domid, bool *dying)
 {
-    xc_dominfo_t info;
+    xc_domaininfo_t info;
 
-    if ( xc_domain_getinfo(xch, domid, 1, &info) != 1 ||
-         info.domid != domid )
+    if ( xc_domain_getinfolist(xch, domid, 1, &info) != 1 ||
+         info.domain != domid )
         return false;
     if ( dying )
-        *dying = info.dying;
+        *dying = info.flags & XEN_DOMINF_dying;
     return true;
 }
 

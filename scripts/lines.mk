@@ -22,11 +22,14 @@ XEN_LINE_GIT ?= $(if $(wildcard $(XEN_LINE_SNAPSHOT)/HEAD),$(XEN_LINE_SNAPSHOT),
 # What a line's check runs, in order: the builds, the proof that Xen's own
 # header does not build beside our mm-locks.c, the patched debug build's
 # boots (log-dirty rounds, preempted CLEAN and the 'k' key; then the
-# highest gfn and the wrapping page count), the no-bias negative control,
-# and the pristine build's reproductions of the three bugs our patches fix.
+# highest gfn and the wrapping page count; then freeing dirty pages, which
+# since 4.22 takes the paging lock under the gfn lock), the no-bias
+# negative control, and the pristine build's reproductions of the three
+# bugs our patches fix.
 LINE_CHECKS_COMMON := debug nobias-debug pristine-debug line-toollibs \
     check-header-required \
     boot-check-debug-pvh line-boot-lastgfn-wrap-debug-pvh \
+    line-boot-decrease-debug-pvh \
     boot-check-nobias-debug-pvh boot-check-lastgfn-wrap-pristine-debug-pvh \
     line-boot-destroy-pristine-debug-pvh
 LINE_CHECKS_staging := $(LINE_CHECKS_COMMON)
@@ -38,6 +41,7 @@ DEPS_PKGS += git acpica-tools uuid-dev libyajl-dev zlib1g-dev pkg-config \
 CHECK_TARGETS += $(addprefix check-line-,$(XEN_LINES))
 .PHONY: $(addprefix check-line-,$(XEN_LINES)) $(addprefix line-,$(XEN_LINES)) \
         line-toollibs line-boot-lastgfn-wrap-debug-pvh \
+        line-boot-decrease-debug-pvh \
         line-boot-destroy-pristine-debug-pvh
 
 LINE_BUILD = $(TOP)/build/lines/$(1)
@@ -83,6 +87,12 @@ line-boot-lastgfn-wrap-debug-pvh: $(OUT)/debug/xen $(BUILD)/boot/initramfs.cpio.
 	@$(call boot_run,debug,pvh,pass,boot-lastgfn-wrap-debug-pvh,\
 	    --timeout 360 $(call boot_client_args,--last-gfn --case page-count-wrap,\
 	                                          nowatchdog))
+
+# Since 4.22 decrease_reservation() takes the paging lock (64) under the
+# gfn lock (16): the checker must let a guest under log-dirty free pages.
+line-boot-decrease-debug-pvh: $(OUT)/debug/xen $(BUILD)/boot/initramfs.cpio.gz
+	@$(call boot_run,debug,pvh,pass,boot-decrease-debug-pvh,\
+	    $(call boot_client_args,--case decrease-reservation))
 
 # Negative control: upstream leaks the log-dirty bitmap of a guest
 # destroyed while a CLEAN of it is preempted, which a debug build catches

@@ -113,3 +113,11 @@ export SERIES_BASE_GIT := $(XEN_GIT)
 export SERIES_BASE_REF := $(XEN_REF)
 export SERIES_BASE     := $(XEN_GIT_COMMIT)
 endif
+
+# The fetch from git refuses a moved ref, a missing ref or repository and a
+# short pin, and takes the right pin (scripts/check-fetch-git.sh).
+CHECK_TARGETS += check-fetch-git
+.PHONY: check-fetch-git
+check-fetch-git:
+	@$(SCRIPTS)/check-fetch-git.sh '$(TOP)' '$(XEN_LINE_GIT)' staging \
+	    '$(XEN_GIT_PIN_staging)'

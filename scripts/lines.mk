@@ -35,7 +35,8 @@ LINE_CHECKS_COMMON := debug nobias-debug pristine-debug line-toollibs \
 LINE_CHECKS_staging := $(LINE_CHECKS_COMMON)
 LINE_CHECKS_4.20    := $(LINE_CHECKS_COMMON)
 
-DEPS_PKGS += git acpica-tools uuid-dev libyajl-dev zlib1g-dev pkg-config \
+DEPS_PKGS += git acpica-tools uuid-dev libyajl-dev zlib1g-dev libncurses-dev \
+             pkg-config \
              python3-dev gcc make
 
 CHECK_TARGETS += $(addprefix check-line-,$(XEN_LINES))

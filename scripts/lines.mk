@@ -36,8 +36,7 @@ LINE_CHECKS_staging := $(LINE_CHECKS_COMMON)
 LINE_CHECKS_4.20    := $(LINE_CHECKS_COMMON)
 
 DEPS_PKGS += git acpica-tools uuid-dev libyajl-dev zlib1g-dev libncurses-dev \
-             pkg-config \
-             python3-dev gcc make
+             pkg-config python3-dev gcc make
 
 CHECK_TARGETS += $(addprefix check-line-,$(XEN_LINES))
 .PHONY: $(addprefix check-line-,$(XEN_LINES)) $(addprefix line-,$(XEN_LINES)) \

@@ -23,6 +23,24 @@ DEBIAN_SECURITY_MIRROR ?=
 # Your own Xen 4.17 tree, used as the pristine input instead of Debian's.
 XEN_SRC ?=
 
+# Upstream Xen from git instead of Debian's source:
+#   make XEN_GIT=<URL or path of a xen.git> XEN_REF=<branch or tag>
+# The fetched commit must be XEN_GIT_COMMIT, by default the pin below of the
+# ref being fetched; a ref without a pin takes whatever commit it is at, and
+# so does XEN_GIT_COMMIT= on the command line. docs/lines.md has the rest.
+XEN_GIT ?=
+XEN_REF ?=
+XEN_GIT_PIN_staging     := c447b7308b1330ec6dcfef37220736c28f41daa0
+XEN_GIT_PIN_stable-4.20 := 9611e26eff425be128d4b9c7b48f2bc6b5d3498e
+XEN_GIT_COMMIT ?= $(XEN_GIT_PIN_$(XEN_REF))
+# Upstream's public repository, for the lines' checks when the snapshot
+# ../shared/xen.git beside the project is not there.
+XEN_GIT_UPSTREAM ?= https://xenbits.xen.org/git-http/xen.git
+
+# The directory of patches to apply; empty: the one for the tree's Xen
+# version (scripts/patch-dir.sh).
+XEN_PATCHES ?=
+
 # Parallel jobs of one hypervisor build.
 JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 

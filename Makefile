@@ -24,7 +24,12 @@
 #   JOBS                                parallel jobs of one build
 
 TOP     := $(patsubst %/,%,$(dir $(realpath $(lastword $(MAKEFILE_LIST)))))
+# BUILD can be set on the command line only (a line of scripts/lines.mk
+# builds in build/lines/<line>); an environment variable of that common
+# name must not move the build.
+ifneq ($(origin BUILD),command line)
 BUILD   := $(TOP)/build
+endif
 OUT     := $(BUILD)/out
 LOGS    := $(BUILD)/logs
 DL      := $(BUILD)/dl
@@ -78,12 +83,13 @@ FETCH_ENV = BUILD='$(BUILD)' XEN_PRISTINE='$(XEN_PRISTINE)' \
     DEBIAN_MIRROR='$(DEBIAN_MIRROR)' DEBIAN_KEYRING='$(DEBIAN_KEYRING)' \
     DEBIAN_SECURITY_MIRROR='$(DEBIAN_SECURITY_MIRROR)' \
     DEBIAN_INDEX_MAX_AGE='$(DEBIAN_INDEX_MAX_AGE)' \
-    XEN_SRC='$(XEN_SRC)' FETCH_TIMEOUT='$(FETCH_TIMEOUT)' \
+    XEN_SRC='$(XEN_SRC)' XEN_GIT='$(XEN_GIT)' XEN_REF='$(XEN_REF)' \
+    XEN_GIT_COMMIT='$(XEN_GIT_COMMIT)' FETCH_TIMEOUT='$(FETCH_TIMEOUT)' \
     FETCH_TIME_LIMIT='$(FETCH_TIME_LIMIT)' PROGRESS_EVERY='$(PROGRESS_EVERY)'
 
 APPLY_ENV = TOP='$(TOP)' BUILD='$(BUILD)' XEN_PRISTINE='$(XEN_PRISTINE)' \
     XEN_PATCHED='$(XEN_PATCHED)' XEN_PATCHED_STAMP='$(XEN_PATCHED_STAMP)' \
-    PROGRESS_EVERY='$(PROGRESS_EVERY)'
+    XEN_PATCHES='$(XEN_PATCHES)' PROGRESS_EVERY='$(PROGRESS_EVERY)'
 
 BUILD_ENV = BUILD='$(BUILD)' JOBS='$(JOBS)' BUILD_TIMEOUT='$(BUILD_TIMEOUT)' \
     PROGRESS_EVERY='$(PROGRESS_EVERY)'

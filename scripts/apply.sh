@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Make $XEN_PATCHED the pristine tree plus our files and patches: copy each
 # file listed in $TOP/xen/MANIFEST over the tree (repository path == Xen tree
-# path), then apply $TOP/patches/*.patch in order, one commit each.
+# path), then apply the patches of the tree's Xen line in order, one commit
+# each: $XEN_PATCHES/*.patch if set, else the directory patch-dir.sh picks.
 #
 # The work happens in a scratch clone; only a complete result reaches
 # $XEN_PATCHED, through git, which rewrites just the files whose content
@@ -20,14 +21,14 @@ MANIFEST=$TOP/xen/MANIFEST
 LOG=$BUILD/logs/apply.log
 KEY_FILE=$XEN_PATCHED_STAMP.key
 SCRATCH=$(dirname "$XEN_PATCHED")/.$(basename "$XEN_PATCHED").scratch
-SELF_HASH=$(cat "$0" "$(dirname "$0")/lib.sh" | sha256sum)
+SELF_HASH=$(cat "$0" "$(dirname "$0")"/{lib,patch-dir}.sh | sha256sum)
 
 overlay_files=()
 patch_files=()
 
 read_inputs()
 {
-    local f
+    local f dir
 
     [[ -f $MANIFEST ]] || die "no manifest: $MANIFEST"
     mapfile -t overlay_files < <(manifest_entries "$MANIFEST")
@@ -38,8 +39,11 @@ read_inputs()
         [[ -f $TOP/$f ]] ||
             die "xen/MANIFEST lists $f, but $TOP/$f does not exist"
     done
+    dir=${XEN_PATCHES:-$("$(dirname "$0")/patch-dir.sh" "$TOP/patches" \
+        "$XEN_PRISTINE")}
+    [[ -d $dir ]] || die "XEN_PATCHES=$dir is not a directory"
     shopt -s nullglob
-    patch_files=("$TOP"/patches/*.patch)
+    patch_files=("$dir"/*.patch)
     shopt -u nullglob
 }
 
@@ -55,7 +59,7 @@ inputs_hash()
             printf 'file %s %s\n' "$f" "$(sha256sum <"$TOP/$f")"
         done
         for f in "${patch_files[@]}"; do
-            printf 'patch %s %s\n' "${f##*/}" "$(sha256sum <"$f")"
+            printf 'patch %s %s\n' "${f#"$TOP"/}" "$(sha256sum <"$f")"
         done
     } | sha256sum | cut -d' ' -f1
 }
@@ -118,11 +122,11 @@ apply_in_scratch()
         if ! tree_git "$SCRATCH" apply --index --whitespace=nowarn "$p" \
             2>"$err"; then
             cat "$err"
-            echo "patches/${p##*/} $(apply_error "$err")" >"$SCRATCH.why"
+            echo "${p#"$TOP"/} $(apply_error "$err")" >"$SCRATCH.why"
             return 1
         fi
-        tree_git "$SCRATCH" commit -q --allow-empty -m "Apply patches/${p##*/}"
-        echo "applied: patches/${p##*/}"
+        tree_git "$SCRATCH" commit -q --allow-empty -m "Apply ${p#"$TOP"/}"
+        echo "applied: ${p#"$TOP"/}"
     done
 }
 

@@ -2,11 +2,13 @@
 # Make $XEN_PRISTINE a git repository whose first commit, tagged `pristine`,
 # is the pristine Xen tree: Debian's source package $XEN_DEB_SOURCE
 # unpacked by dpkg-source -x (Debian's patches applied, debian/ kept, the
-# quilt state .pc/ dropped), or a copy of $XEN_SRC. With XEN_DEB_VERSION
-# empty the version is the newest that bookworm, -updates and -security
-# list and whose files download (debian-version.sh). $XEN_PRISTINE_STAMP
-# holds that commit; it changes only when the tree does. Does nothing when
-# the stamp's key says the tree is already there.
+# quilt state .pc/ dropped), a copy of $XEN_SRC, or the files of upstream's
+# $XEN_REF in the git repository $XEN_GIT (pinned to $XEN_GIT_COMMIT when
+# that is set; see fetch-xen-git.sh). With XEN_DEB_VERSION empty the Debian
+# version is the newest that bookworm, -updates and -security list and
+# whose files download (debian-version.sh). $XEN_PRISTINE_STAMP holds that
+# commit; it changes only when the tree does. Does nothing when the stamp's
+# key says the tree is already there.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -19,6 +21,7 @@ DEBIAN_MIRROR=${DEBIAN_MIRROR:-}
 DEBIAN_SECURITY_MIRROR=${DEBIAN_SECURITY_MIRROR:-}
 DEBIAN_INDEX_MAX_AGE=${DEBIAN_INDEX_MAX_AGE:-21600}
 XEN_SRC=${XEN_SRC:-}
+XEN_GIT=${XEN_GIT:-} XEN_REF=${XEN_REF:-} XEN_GIT_COMMIT=${XEN_GIT_COMMIT:-}
 FETCH_TIMEOUT=${FETCH_TIMEOUT:-30}
 FETCH_TIME_LIMIT=${FETCH_TIME_LIMIT:-600}
 
@@ -44,9 +47,28 @@ own_tree_files()
     fi
 }
 
+# The commit XEN_REF names: the pin, else what the repository says now.
+git_ref_commit()
+{
+    local url=$XEN_GIT line
+
+    if [[ -n $XEN_GIT_COMMIT ]]; then
+        printf '%s\n' "$XEN_GIT_COMMIT"
+        return
+    fi
+    [[ ! -d $url ]] || url=file://$(cd "$url" && pwd -P)
+    line=$(timeout "$FETCH_TIMEOUT" git ls-remote --exit-code "$url" \
+        "refs/heads/$XEN_REF" "refs/tags/$XEN_REF" 2>&1 | sed -n 1p) ||
+        die "XEN_GIT=$XEN_GIT has no branch or tag XEN_REF=$XEN_REF" \
+            "(or cannot be read): ${line:-no answer}"
+    printf '%s\n' "${line%%[[:space:]]*}"
+}
+
 wanted_key()
 {
-    if [[ -n $XEN_SRC ]]; then
+    if [[ -n $XEN_GIT ]]; then
+        printf 'git %s %s %s\n' "$XEN_GIT" "$XEN_REF" "$(git_ref_commit)"
+    elif [[ -n $XEN_SRC ]]; then
         # Names, sizes and mtimes: a changed file in the user's tree is seen.
         printf 'dir %s %s\n' "$XEN_SRC" "$(own_tree_files | LC_ALL=C sort -z |
             (cd "$XEN_SRC" && xargs -0 -r stat -c '%n %s %Y') | sha256sum |
@@ -274,7 +296,9 @@ extract_into()
 {
     local dest=$1
 
-    if [[ -n $XEN_SRC ]]; then
+    if [[ -n $XEN_GIT ]]; then
+        "$(dirname "$0")/fetch-xen-git.sh" "$dest"
+    elif [[ -n $XEN_SRC ]]; then
         msg "fetch: copying your tree $XEN_SRC"
         mkdir -p "$dest"
         own_tree_files | tar -C "$XEN_SRC" --null -T - -cf - |
@@ -310,7 +334,10 @@ make_pristine_repo()
 
     rm -rf "$NEW"
     extract_into "$NEW"
-    if [[ -n $XEN_SRC ]]; then
+    if [[ -n $XEN_GIT ]]; then
+        what="$XEN_REF of $XEN_GIT at commit $(cat "$NEW.commit")"
+        rm -f "$NEW.commit"
+    elif [[ -n $XEN_SRC ]]; then
         what="copy of $XEN_SRC"
     else
         what="Debian's source package $XEN_DEB_SOURCE $XEN_DEB_VERSION, patched"
@@ -331,7 +358,7 @@ fetch()
 {
     local key
 
-    if [[ -z $XEN_SRC ]]; then
+    if [[ -z $XEN_SRC && -z $XEN_GIT ]]; then
         prepare_archive
         [[ -n $XEN_DEB_VERSION ]] || choose_version
     fi
@@ -346,6 +373,10 @@ fetch()
 }
 
 need_tools git tar flock:util-linux
+[[ -z $XEN_GIT || -z $XEN_SRC ]] ||
+    die "set XEN_GIT (with XEN_REF) or XEN_SRC, not both"
+[[ -z $XEN_GIT || -n $XEN_REF ]] ||
+    die "XEN_GIT=$XEN_GIT needs XEN_REF=<branch or tag>"
 if [[ -n $XEN_SRC ]]; then
     [[ -d $XEN_SRC ]] || die "XEN_SRC=$XEN_SRC is not a directory"
     XEN_SRC=$(cd "$XEN_SRC" && pwd -P)

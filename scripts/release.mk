@@ -20,11 +20,19 @@ RELEASE_ENV = TOP='$(TOP)' BUILD='$(BUILD)' XEN_PRISTINE='$(XEN_PRISTINE)' \
 
 .PHONY: series check-series check-style deb check-deb
 
+# The series is against upstream staging (scripts/lines.mk), in that
+# line's build; SERIES_LINE= makes it against the Debian 4.17 tree.
+SERIES_LINE ?= staging
+ifeq ($(if $(XEN_LINE),,$(SERIES_LINE)),)
 series: $(XEN_PATCHED_STAMP)
 	@$(RELEASE_ENV) $(SCRIPTS)/series.sh
 
 check-series: series $(OUT)/debug/xen
 	@$(RELEASE_ENV) $(SCRIPTS)/series/check.sh
+else
+series check-series:
+	@$(MAKE) --no-print-directory line-$(SERIES_LINE) LINE_TARGETS=$@
+endif
 
 check-style: $(XEN_PRISTINE_STAMP)
 	@echo '== style: the negative control, then our C (xen/MANIFEST, patches/)'

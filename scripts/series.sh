@@ -6,6 +6,12 @@
 # Checks the cut (every changed file in exactly one patch, the series ends
 # at our tree) and the Xen submission rules for subjects and messages.
 # See scripts/series/CUT.md.
+# Against an upstream line (scripts/lines.mk sets these): SERIES_PATCHES,
+# the directory the plan's patches/GLOB names instead of patches/;
+# SERIES_COVER, the cover letter's file in scripts/series/; SERIES_BASE_GIT
+# and SERIES_BASE_REF, the upstream commit the series is based on, fetched
+# (it must have the pristine tree, and be SERIES_BASE when that is set) so
+# that format-patch --base names it.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -57,7 +63,7 @@ upstream_rev()
 # our patches also $2.info (its Author, Email and Date).
 message_for()
 {
-    local spec=$1 dst=$2 matches
+    local spec=$1 dst=$2 matches glob
 
     rm -f "$dst.info"
     if [[ $spec != @* ]]; then
@@ -65,8 +71,9 @@ message_for()
         cp "$PLAN_DIR/$spec" "$dst.msg"
         return
     fi
+    glob=$(plan_glob "${spec#@}")
     # shellcheck disable=SC2206 # the glob is meant to expand
-    matches=($TOP/${spec#@})
+    matches=($glob)
     [[ ${#matches[@]} == 1 && -f ${matches[0]} ]] ||
         die "plan: ${spec#@} must match exactly one file, got: ${matches[*]}"
     git mailinfo "$dst.body" /dev/null <"${matches[0]}" >"$dst.info"
@@ -140,13 +147,24 @@ commit_patch()
     git_work update-ref HEAD "$commit"
 }
 
+# The plan's "patches/GLOB", in SERIES_PATCHES if that is set.
+plan_glob()
+{
+    if [[ -n ${SERIES_PATCHES:-} ]]; then
+        printf '%s/%s/%s\n' "$TOP" "$SERIES_PATCHES" "${1#patches/}"
+    else
+        printf '%s/%s\n' "$TOP" "$1"
+    fi
+}
+
 # "=patches/GLOB" -> the one patch of ours it names.
 plan_patch()
 {
-    local matches
+    local matches glob
 
+    glob=$(plan_glob "${1#=}")
     # shellcheck disable=SC2206 # the glob is meant to expand
-    matches=($TOP/${1#=})
+    matches=($glob)
     [[ ${#matches[@]} == 1 && -f ${matches[0]} ]] ||
         die "plan: ${1#=} must match exactly one file, got: ${matches[*]}"
     printf '%s\n' "${matches[0]}"
@@ -179,7 +197,8 @@ fill_cover_letter()
 
     sed -e "s|@XEN_DEB_VERSION@|$XEN_DEB_VERSION|g" \
         -e "s|@XEN_UPSTREAM_REV@|$(upstream_rev)|g" \
-        "$PLAN_DIR/cover-letter.txt" >"$text"
+        -e "s|@SERIES_BASE@|$BASE_COMMIT|g" \
+        "$PLAN_DIR/${SERIES_COVER:-cover-letter.txt}" >"$text"
     check_message "$text" 0 "${#PLAN_SPECS[@]}" || die "the cover letter breaks the submission rules (above)"
     python3 - "$cover" "$text" <<'EOF'
 import sys
@@ -212,6 +231,23 @@ read_plan()
     (( ${#PLAN_SPECS[@]} )) || die "plan: no patches"
 }
 
+# BASE_COMMIT becomes upstream's own commit of the pristine tree.
+fetch_base()
+{
+    local url=$SERIES_BASE_GIT commit
+
+    [[ ! -d $url ]] || url=file://$(cd "$url" && pwd -P)
+    git_work fetch -q --depth 1 --no-tags "$url" "${SERIES_BASE_REF:?}" ||
+        die "cannot fetch $SERIES_BASE_REF from $SERIES_BASE_GIT"
+    commit=$(git_work rev-parse FETCH_HEAD)
+    [[ -z ${SERIES_BASE:-} || $commit == "$SERIES_BASE" ]] ||
+        die "$SERIES_BASE_REF of $SERIES_BASE_GIT is at $commit, not $SERIES_BASE"
+    [[ $(git_work rev-parse "$commit^{tree}") == \
+       "$(git_work rev-parse 'pristine^{tree}')" ]] ||
+        die "$SERIES_BASE_REF ($commit) does not have the pristine tree"
+    BASE_COMMIT=$commit
+}
+
 make_series()
 {
     local i paths final
@@ -219,7 +255,9 @@ make_series()
     rm -rf "$WORK"
     git clone -q --shared --no-checkout "$XEN_PRISTINE" "$WORK"
     git_work fetch -q --no-tags "$XEN_PATCHED" +HEAD:refs/heads/patched
-    git_work update-ref HEAD "$(git_work rev-parse 'pristine^{commit}')"
+    BASE_COMMIT=$(git_work rev-parse 'pristine^{commit}')
+    [[ -z ${SERIES_BASE_GIT:-} ]] || fetch_base
+    git_work update-ref HEAD "$BASE_COMMIT"
     git_work read-tree HEAD
     check_cut
     for i in "${!PLAN_SPECS[@]}"; do
@@ -231,7 +269,8 @@ make_series()
         die "the series ends at tree $final, not at our patched tree"
 
     rm -rf "$OUT.new"
-    git_work format-patch -q --cover-letter --numbered -o "$OUT.new" pristine..HEAD
+    git_work format-patch -q --cover-letter --numbered ${SERIES_BASE_GIT:+"--base=$BASE_COMMIT"} \
+        -o "$OUT.new" "$BASE_COMMIT..HEAD"
     fill_cover_letter "$OUT.new/0000-cover-letter.patch"
     rm -rf "$OUT"
     mv "$OUT.new" "$OUT"

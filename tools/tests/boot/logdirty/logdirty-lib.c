@@ -230,6 +230,10 @@ int guest_create(struct guest *g, unsigned long mib,
     int rc;
 
     memset(g, 0, sizeof(*g));
+#ifdef DOMID_ANY
+    /* Since Xen 4.22 a domain id of 0 asks for dom0's id, not a free one. */
+    g->domid = DOMID_ANY;
+#endif
     g->low_pages = mib * PAGES_PER_MIB;
     g->high = high;
     g->nr_high = nr_high;

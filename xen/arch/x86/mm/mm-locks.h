@@ -321,9 +321,26 @@ static inline unsigned int _get_lock_level(void)
     return MM_LOCK_KEY_LEVEL(MM_LOCK_TOP(c)->key);
 }
 
+/*
+ * Recursive spinlocks: Xen 4.19 made them a type of their own, rspinlock_t,
+ * with their own functions (spin_lock_recursive() became rspin_lock(), and
+ * so on).  xen/spinlock.h defines the macro rspin_lock_init exactly when
+ * that type exists, so this one test is all that differs between the Xen
+ * lines the checker is built for.
+ */
+#ifdef rspin_lock_init
+#define _mm_rspin_lock_init(l)  rspin_lock_init(l)
+#define _mm_rspin_lock(l)       rspin_lock(l)
+#define _mm_rspin_unlock(l)     rspin_unlock(l)
+#else
+#define _mm_rspin_lock_init(l)  spin_lock_init(l)
+#define _mm_rspin_lock(l)       spin_lock_recursive(l)
+#define _mm_rspin_unlock(l)     spin_unlock_recursive(l)
+#endif
+
 static inline void mm_lock_init(mm_lock_t *l)
 {
-    spin_lock_init(&l->lock);
+    _mm_rspin_lock_init(&l->lock);
     l->locker = -1;
     l->locker_function = "nobody";
     l->unlock_level = 0;
@@ -343,14 +360,14 @@ static always_inline void _mm_lock(const struct domain *d, mm_lock_t *l,
 
     if ( rec && mm_locked_by_me(l) )
     {
-        spin_lock_recursive(&l->lock);
+        _mm_rspin_lock(&l->lock);
         return;
     }
 
     c = &this_cpu(mm_lock_cpu);
     key = _mm_dom_key(d, level);
     _mm_order_check(c, key, l, func);
-    spin_lock_recursive(&l->lock);
+    _mm_rspin_lock(&l->lock);
     if ( unlikely(l->lock.recurse_cnt != 1) )
         mm_lock_retaken(l, func);
     _mm_push(c, key, l, func);
@@ -360,7 +377,7 @@ static inline void mm_unlock(mm_lock_t *l)
 {
     if ( l->lock.recurse_cnt == 1 )
         _mm_release_lock(l);
-    spin_unlock_recursive(&l->lock);
+    _mm_rspin_unlock(&l->lock);
 }
 
 static inline void mm_rwlock_init(mm_rwlock_t *l)
@@ -373,7 +390,7 @@ static inline void mm_rwlock_init(mm_rwlock_t *l)
 
 static inline int mm_write_locked_by_me(mm_rwlock_t *l)
 {
-    return l->locker == get_processor_id();
+    return l->locker == smp_processor_id();
 }
 
 static always_inline void _mm_write_lock(const struct domain *d,
@@ -387,7 +404,7 @@ static always_inline void _mm_write_lock(const struct domain *d,
 
         _mm_order_check(c, key, l, func);
         percpu_write_lock(p2m_percpu_rwlock, &l->lock);
-        l->locker = get_processor_id();
+        l->locker = smp_processor_id();
         _mm_push(c, key, l, func);
     }
     else

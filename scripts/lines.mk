@@ -3,7 +3,7 @@
 # beside the Debian 4.17 line in build/.
 #   make check-line-staging   upstream staging at its pinned commit
 #   make check-line-4.20      stable-4.20 (RELEASE-4.20.4)
-#   make line-<line> LINE_TARGETS='debug boot-check-debug-pvh'
+#   make line-<line> LINE_TARGETS='debug check-boot-debug-pvh'
 #                             any targets of this Makefile, on that line
 # A line target runs this Makefile again with BUILD=build/lines/<line>,
 # XEN_GIT and XEN_REF (the pin is Config.mk's XEN_GIT_PIN_<ref>); the
@@ -28,9 +28,9 @@ XEN_LINE_GIT ?= $(if $(wildcard $(XEN_LINE_SNAPSHOT)/HEAD),$(XEN_LINE_SNAPSHOT),
 # bugs our patches fix.
 LINE_CHECKS_COMMON := debug nobias-debug pristine-debug line-toollibs \
     check-header-required \
-    boot-check-debug-pvh line-boot-lastgfn-wrap-debug-pvh \
+    check-boot-debug-pvh line-boot-lastgfn-wrap-debug-pvh \
     line-boot-decrease-debug-pvh \
-    boot-check-nobias-debug-pvh boot-check-lastgfn-wrap-pristine-debug-pvh \
+    check-boot-nobias-debug-pvh check-boot-lastgfn-wrap-pristine-debug-pvh \
     line-boot-destroy-pristine-debug-pvh
 LINE_CHECKS_staging := $(LINE_CHECKS_COMMON)
 LINE_CHECKS_4.20    := $(LINE_CHECKS_COMMON)

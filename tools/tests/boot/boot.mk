@@ -14,7 +14,8 @@ BOOT_LIB      := $(BOOT_DIR)/lib
 BOOT_BUILD    := $(BUILD)/boot
 KERNEL_DIR    := $(BUILD)/kernel
 BOOT_KERNEL   := $(KERNEL_DIR)/vmlinuz
-BOOT_RUN_QEMU := $(BOOT_LIB)/run-qemu.sh
+# run-qemu.sh, retried only on QEMU's own nested-SVM triple fault.
+BOOT_RUN_QEMU := $(BOOT_LIB)/run-boot.sh
 BOOT_PACK     := $(BOOT_LIB)/pack-initramfs.sh
 # What every initramfs is made with, besides its own program.
 BOOT_PACK_DEPS := $(BOOT_PACK) $(BOOT_LIB)/init $(BOOT_KERNEL)

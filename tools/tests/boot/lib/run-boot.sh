@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# run-qemu.sh, retried when QEMU's emulator, not the hypervisor, lost the
+# run. QEMU 7.2's TCG emulation of nested SVM now and then makes a dom0
+# vCPU triple-fault with the host's state (RIP right after Xen's VMRUN in
+# svm_asm_do_resume, RSP on Xen's stack); it happens on pristine Xen too.
+# A run that ends that way, and only that way, is retried up to
+# BOOT_FLAKE_RETRIES times (default 2), saying so; the lost run's log is
+# kept beside the log as LOG.flakeN. Any other outcome is run-qemu.sh's.
+#
+# usage: run-boot.sh run-qemu.sh-ARGS...  (with --xen and --log)
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+retries=${BOOT_FLAKE_RETRIES:-2}
+
+xen='' log=''
+args=("$@")
+while [ $# -ge 2 ]; do
+    case $1 in
+        --xen) xen=$2 ;;
+        --log) log=$2 ;;
+    esac
+    shift 2
+done
+if [ -z "$xen" ] || [ -z "$log" ]; then
+    exec "$here/run-qemu.sh" "${args[@]}"
+fi
+syms=$(dirname "$xen")/xen-syms
+
+# True if the run ended in the emulator's triple fault described above.
+emulator_flake() {
+    local rip
+    rip=$(tr -d '\r' <"$log" |
+          grep -a -A4 '(XEN) d0v[0-9]* Triple fault' |
+          sed -n 's/^(XEN) RIP: *e008:\[<\(ffff82d0[0-9a-f]*\)>\].*/\1/p' |
+          head -n 1)
+    [ -n "$rip" ] && [ -r "$syms" ] &&
+        [ "$(addr2line -f -e "$syms" "0x$rip" | head -n 1)" = \
+          svm_asm_do_resume ]
+}
+
+attempt=0
+while :; do
+    status=0
+    "$here/run-qemu.sh" "${args[@]}" || status=$?
+    if [ "$status" = 0 ] || [ "$attempt" -ge "$retries" ] ||
+       ! emulator_flake; then
+        break
+    fi
+    attempt=$((attempt + 1))
+    mv "$log" "$log.flake$attempt"
+    echo "run-boot: dom0 triple-faulted right after VMRUN (the QEMU TCG" \
+         "nested-SVM flake, not a hypervisor check); log kept as" \
+         "$log.flake$attempt; retry $attempt of $retries"
+done
+if [ "$attempt" != 0 ]; then
+    echo "run-boot: $attempt run(s) lost to the emulator flake before this one"
+fi
+exit "$status"

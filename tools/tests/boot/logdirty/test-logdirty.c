@@ -226,10 +226,11 @@ static void logdirty_round(const struct round_spec *r)
     if ( preemptible )
     {
         /*
-         * The prober sees only what the scheduler lets it see: a few more
-         * (now empty) CLEANs give it more chances before calling it.
+         * The prober sees only what the scheduler lets it see: more (now
+         * empty) CLEANs give it more chances before calling it.  A PV
+         * dom0 under QEMU has been seen to need more than five.
          */
-        for ( cleans = 1; !prober.busy && cleans < 5; cleans++ )
+        for ( cleans = 1; !prober.busy && cleans < 20; cleans++ )
             logdirty_op(g.domid, XEN_DOMCTL_SHADOW_OP_CLEAN, &bm, &st);
         prober.stop = true;
         pthread_join(prober_thread, NULL);

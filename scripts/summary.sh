@@ -75,3 +75,14 @@ done
 if [[ -s $OUTDIR/../apt/choice ]]; then
     sed -n '3,$s/^/  /p' "$OUTDIR/../apt/choice"
 fi
+# How far the Debian base is behind the newest version the archive lists.
+base=
+for v in "$@"; do
+    base=$(info "$OUTDIR/$v" debian_version)
+    [[ -z $base ]] || break
+done
+if [[ -n $base ]] &&
+    gap=$(BUILD=$OUTDIR/.. "$(dirname "$0")/deb/security-gap.sh" \
+        "${base%+mmlocks}" 2>/dev/null); then
+    sed -n 's/^gap=/  security: /p' <<<"$gap" | fold -s -w 76 | sed '2,$s/^/    /'
+fi

@@ -29,11 +29,12 @@
  * current domain") for that reason: the order would change with the
  * caller, and two domains acting on each other could deadlock unchecked.
  *
- * Locks of equal level on different domains must be taken in increasing
- * domain id, the convention mem_sharing's get_two_gfns() follows.  Memory
- * sharing is also the one user that breaks it: mem_sharing_fork_page()
- * locks a fork's p2m and then its parent's, whatever their ids, so with
- * CONFIG_MEM_SHARING equal levels are left unordered, as upstream does.
+ * Locks of equal level (tier included) on different domains must be taken
+ * in increasing domain id, the convention mem_sharing's get_two_gfns()
+ * follows.  Memory sharing is also the one user that breaks it:
+ * mem_sharing_fork_page() locks a fork's p2m and then its parent's,
+ * whatever their ids, so with CONFIG_MEM_SHARING equal levels are left
+ * unordered, as upstream does.
  *
  * Each CPU keeps the mm locks it holds on a small stack.  Because every
  * push is checked against the top, the stack is sorted, so the top is the
@@ -67,7 +68,10 @@
  * p2m (per host p2m table, nested p2ms included) guards every lookup and
  * update of the table.  Lookups may take it for reading, changes need it
  * for writing; the write lock is recursive because a path commonly looks
- * a gfn up and then changes it.  Host and alternate p2ms share the
+ * a gfn up and then changes it.  A device model's copy to or from its own
+ * memory under its target's p2m lock (track_dirty_vram, set_access_multi)
+ * takes its own p2m lock there, which the device-model tier (below) makes
+ * legal.  Host and alternate p2ms share the
  * implementation but are two classes: in altp2m mode a change to the host
  * p2m is propagated to every view synchronously (ept_set_entry()), under
  * the host p2m lock, by walking the view list and locking each view.  With

@@ -16,25 +16,13 @@ set -euo pipefail
 DEST=$1
 shift
 APT=$BUILD/apt-binary
-SOURCES=$BUILD/apt/sources.list.d/xen-src.sources
+SOURCES=$BUILD/apt/sources.list.d/debian.sources
 LOG=$BUILD/logs/debian-download.log
 FETCH_TIMEOUT=${FETCH_TIMEOUT:-30}
 FETCH_TIME_LIMIT=${FETCH_TIME_LIMIT:-600}
 DEBIAN_INDEX_MAX_AGE=${DEBIAN_INDEX_MAX_AGE:-21600}
 
-apt_opts=(
-    -o "Dir::Etc::SourceParts=$APT/sources.list.d"
-    -o Dir::Etc::SourceList=/dev/null
-    -o "Dir::State::Lists=$APT/lists"
-    -o "Dir::Cache=$APT/cache"
-    -o Dir::Etc::Preferences=/dev/null
-    -o "Dir::Etc::PreferencesParts=$APT/preferences.d"
-    -o APT::Architectures::=amd64
-    -o Acquire::Retries=1
-    -o "Acquire::http::Timeout=$FETCH_TIMEOUT"
-    -o "Acquire::https::Timeout=$FETCH_TIMEOUT"
-    -o APT::Sandbox::User=root
-)
+apt_opts=()
 
 # The .deb file name apt would give PACKAGE=VERSION (no epoch, ':' quoted).
 deb_name()
@@ -47,8 +35,9 @@ deb_name()
 setup()
 {
     [[ -f $SOURCES ]] || die "no $SOURCES; run \`make fetch\` first"
-    mkdir -p "$APT/sources.list.d" "$APT/lists/partial" "$APT/preferences.d" \
-        "$APT/cache/archives/partial"
+    debian_apt_config "$APT"
+    apt_opts=("${debian_apt_opts[@]}" -o APT::Architectures::=amd64
+        -o APT::Sandbox::User=root)
     sed 's/^Types: deb-src$/Types: deb/' "$SOURCES" >"$APT/sources.list.d/debian.sources.new"
     if ! cmp -s "$APT/sources.list.d/debian.sources.new" \
         "$APT/sources.list.d/debian.sources"; then

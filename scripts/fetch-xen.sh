@@ -78,75 +78,22 @@ wanted_key()
     fi
 }
 
-# The URI of the machine's apt entry that serves SUITE/main from Debian
-# (SUITE: $DEBIAN_SUITE or its -security suite); apt itself parses
-# sources.list and sources.list.d for us. The origin is known only once
-# the machine has run apt-get update.
-archive_uri()
-{
-    local suite=$1 mirror=$2
-
-    if [[ -n $mirror ]]; then
-        printf '%s\n' "$mirror"
-        return
-    fi
-    # shellcheck disable=SC2016 # apt's format placeholders, not shell
-    apt-get indextargets \
-        --format '$(REPO_URI) $(RELEASE) $(COMPONENT) $(ORIGIN)' |
-        awk -v suite="$suite" '
-            $2 == suite && $3 == "main" && $1 !~ /^cdrom:/ &&
-            ($4 == "Debian" || $4 == "") { print ($4 == "Debian" ? 0 : 1), $1 }' |
-        sort -u | sed -n '1s/^[01] //p'
-}
-
-apt_opts=()
-
+# The project-local apt configuration: deb-src of URI for $DEBIAN_SUITES
+# and, if SECURITY_URI is set, of SECURITY_URI for $DEBIAN_SUITE-security.
 SOURCES=
 setup_apt()
 {
-    local uri=$1 security_uri=$2
+    local entries=("$1 $DEBIAN_SUITES")
 
-    [[ -r $DEBIAN_KEYRING ]] ||
-        die "Debian's archive keyring $DEBIAN_KEYRING is missing; run \`make deps\`"
-    rm -rf "$APT/sources.list.d"
-    mkdir -p "$APT/sources.list.d" "$APT/lists/partial" "$APT/preferences.d" \
-        "$APT/cache/archives/partial"
-    SOURCES=$APT/sources.list.d/xen-src.sources
-    cat >"$SOURCES" <<EOF
-# Written by scripts/fetch-xen.sh from the machine's apt sources.
-Types: deb-src
-URIs: $uri
-Suites: $DEBIAN_SUITES
-Components: main
-Signed-By: $DEBIAN_KEYRING
-EOF
-    if [[ -n $security_uri ]]; then
-        cat >>"$SOURCES" <<EOF
-
-Types: deb-src
-URIs: $security_uri
-Suites: $DEBIAN_SUITE-security
-Components: main
-Signed-By: $DEBIAN_KEYRING
-EOF
-    fi
-    apt_opts=(
-        -o "Dir::Etc::SourceParts=$APT/sources.list.d"
-        -o Dir::Etc::SourceList=/dev/null
-        -o "Dir::State::Lists=$APT/lists"
-        -o "Dir::Cache=$APT/cache"
-        -o Dir::Etc::Preferences=/dev/null
-        -o "Dir::Etc::PreferencesParts=$APT/preferences.d"
-        -o Acquire::Retries=1
-        -o "Acquire::http::Timeout=$FETCH_TIMEOUT"
-        -o "Acquire::https::Timeout=$FETCH_TIMEOUT"
-    )
+    [[ -z $2 ]] || entries+=("$2 $DEBIAN_SUITE-security")
+    debian_apt_setup "$APT" deb-src "${entries[@]}"
+    SOURCES=$APT/sources.list.d/debian.sources
 }
 
 # "VERSION SUITE" per listing of the source package, newest first.
 listed_versions()
 {
-    apt-cache "${apt_opts[@]}" madison "$XEN_DEB_SOURCE" 2>/dev/null |
+    apt-cache "${debian_apt_opts[@]}" madison "$XEN_DEB_SOURCE" 2>/dev/null |
         awk -F' [|] ' '$3 ~ / Sources$/ {
             gsub(/ /, "", $2); split($3, w, " "); sub(/\/.*/, "", w[2])
             print $2, w[2] }' | sort -u | sort -k1,1Vr -s
@@ -158,10 +105,11 @@ prepare_archive()
     local uri security_uri
 
     need_tools apt-get:apt apt-cache:apt dpkg-source:dpkg-dev
-    uri=$(archive_uri "$DEBIAN_SUITE" "$DEBIAN_MIRROR")
+    uri=$(debian_archive_uri "$DEBIAN_SUITE" "$DEBIAN_MIRROR")
     [[ -n $uri ]] || die "no apt source of this machine serves Debian's" \
         "$DEBIAN_SUITE/main; set DEBIAN_MIRROR=<URI of a Debian archive>"
-    security_uri=$(archive_uri "$DEBIAN_SUITE-security" "$DEBIAN_SECURITY_MIRROR")
+    security_uri=$(debian_archive_uri "$DEBIAN_SUITE-security" \
+        "$DEBIAN_SECURITY_MIRROR")
     ARCHIVES="$uri ($DEBIAN_SUITES)"
     if [[ -n $security_uri ]]; then
         ARCHIVES+=" and $security_uri ($DEBIAN_SUITE-security)"
@@ -177,7 +125,7 @@ update_index()
     msg "fetch: reading deb-src indexes of $ARCHIVES"
     run_logged "apt-get update" "$LOGS/fetch-update.log" \
         timeout "$FETCH_TIME_LIMIT" \
-        apt-get "${apt_opts[@]}" update --error-on=any ||
+        apt-get "${debian_apt_opts[@]}" update --error-on=any ||
         die "cannot read Debian's archive at $ARCHIVES:" \
             "check the network or set DEBIAN_MIRROR; log: $LOGS/fetch-update.log"
     mkdir -p "$BUILD/src"
@@ -189,7 +137,7 @@ update_index()
 download_source()
 {
     cd "$DL"
-    timeout "$FETCH_TIME_LIMIT" apt-get "${apt_opts[@]}" \
+    timeout "$FETCH_TIME_LIMIT" apt-get "${debian_apt_opts[@]}" \
         -o APT::Sandbox::User=root \
         source --download-only "$XEN_DEB_SOURCE=$1"
 }

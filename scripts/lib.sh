@@ -17,6 +17,17 @@
 #   tree_git DIR ARGS...     git on the repository DIR/.git only (never a
 #                            parent repository), fixed identity and dates
 #   manifest_entries FILE    the paths listed in a MANIFEST, one per line
+#   debian_archive_uri SUITE [MIRROR]
+#                            MIRROR if set, else the URI of this machine's
+#                            apt entry serving SUITE/main from Debian
+#   debian_archive_entries SUITE [MIRROR]
+#                            "URI SUITE" per entry serving SUITE or
+#                            SUITE-<something> main from Debian
+#   debian_apt_setup DIR TYPE "URI SUITE..."...
+#                            a project-local apt configuration in DIR;
+#                            sets the array debian_apt_opts
+#   debian_apt_config DIR    the same without writing the sources, for a
+#                            caller that writes DIR/sources.list.d itself
 
 PROGRESS_EVERY=${PROGRESS_EVERY:-10}
 
@@ -138,4 +149,93 @@ record()
 record_summary()
 {
     printf '%d passed, %d failed\n' "$RECORD_PASSED" "$RECORD_FAILED"
+}
+
+# The URI of this machine's apt entry that serves SUITE/main from Debian,
+# or MIRROR if it is set (Config.mk's DEBIAN_MIRROR); prints nothing if
+# there is none. apt itself parses sources.list and sources.list.d; the
+# origin is known only once the machine has run apt-get update.
+debian_archive_uri()
+{
+    local suite=$1 mirror=${2:-}
+
+    if [[ -n $mirror ]]; then
+        printf '%s\n' "$mirror"
+        return
+    fi
+    # shellcheck disable=SC2016 # apt's format placeholders, not shell
+    apt-get indextargets \
+        --format '$(REPO_URI) $(RELEASE) $(COMPONENT) $(ORIGIN)' |
+        awk -v suite="$suite" '
+            $2 == suite && $3 == "main" && $1 !~ /^cdrom:/ &&
+            ($4 == "Debian" || $4 == "") { print ($4 == "Debian" ? 0 : 1), $1 }' |
+        sort -u | sed -n '1s/^[01] //p'
+}
+
+# "URI SUITE" lines: MIRROR for SUITE and SUITE-updates if MIRROR is set;
+# else every entry of this machine's apt sources that serves SUITE or
+# SUITE-<something> (e.g. -updates, -security) main from Debian, so that a
+# package comes in the version this machine would install.
+debian_archive_entries()
+{
+    local suite=$1 mirror=${2:-}
+
+    if [[ -n $mirror ]]; then
+        printf '%s %s\n' "$mirror" "$suite" "$mirror" "$suite-updates"
+        return
+    fi
+    # shellcheck disable=SC2016 # apt's format placeholders, not shell
+    apt-get indextargets \
+        --format '$(REPO_URI) $(RELEASE) $(COMPONENT) $(ORIGIN)' |
+        awk -v suite="$suite" '
+            ($2 == suite || index($2, suite "-") == 1) && $3 == "main" &&
+            $1 !~ /^cdrom:/ && ($4 == "Debian" || $4 == "") { print $1, $2 }' |
+        sort -u
+}
+
+# An apt configuration in DIR with its own sources (DIR/sources.list.d),
+# lists and cache: the machine's apt configuration is never read or
+# changed. Sets the array debian_apt_opts for apt-get and apt-cache.
+# shellcheck disable=SC2034 # the callers' array
+debian_apt_opts=()
+debian_apt_config()
+{
+    local dir=$1
+
+    mkdir -p "$dir/sources.list.d" "$dir/lists/partial" \
+        "$dir/preferences.d" "$dir/cache/archives/partial"
+    # shellcheck disable=SC2034 # the callers' array
+    debian_apt_opts=(
+        -o "Dir::Etc::SourceParts=$dir/sources.list.d"
+        -o Dir::Etc::SourceList=/dev/null
+        -o "Dir::State::Lists=$dir/lists"
+        -o "Dir::Cache=$dir/cache"
+        -o Dir::Etc::Preferences=/dev/null
+        -o "Dir::Etc::PreferencesParts=$dir/preferences.d"
+        -o Acquire::Languages=none
+        -o Acquire::Retries=1
+        -o "Acquire::http::Timeout=${FETCH_TIMEOUT:-30}"
+        -o "Acquire::https::Timeout=${FETCH_TIMEOUT:-30}"
+    )
+}
+
+# debian_apt_config DIR, with DIR/sources.list.d/debian.sources holding
+# the main component of each ENTRY ("URI SUITE...", TYPE deb or deb-src),
+# signed by DEBIAN_KEYRING; then apt-get update reads the index.
+debian_apt_setup()
+{
+    local dir=$1 type=$2 entry sep=
+    shift 2
+
+    : "${DEBIAN_KEYRING:?from Config.mk}"
+    [[ -r $DEBIAN_KEYRING ]] ||
+        die "Debian's archive keyring $DEBIAN_KEYRING is missing; run \`make deps\`"
+    rm -rf "$dir/sources.list.d"
+    debian_apt_config "$dir"
+    for entry in "$@"; do
+        printf '%sTypes: %s\nURIs: %s\nSuites: %s\nComponents: main\n' \
+            "$sep" "$type" "${entry%% *}" "${entry#* }"
+        printf 'Signed-By: %s\n' "$DEBIAN_KEYRING"
+        sep=$'\n'
+    done >"$dir/sources.list.d/debian.sources"
 }

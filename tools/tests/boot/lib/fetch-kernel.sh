@@ -12,8 +12,6 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR/../../../..
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/../../../../scripts/lib.sh"
-# shellcheck source=tools/tests/boot/lib/debian-archive.sh
-. "$(dirname "$0")/debian-archive.sh"
 
 [ $# -eq 2 ] || die "usage: $0 DL_DIR KERNEL_DIR"
 dl=$1 kernel_dir=$2

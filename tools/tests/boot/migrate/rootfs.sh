@@ -13,8 +13,9 @@
 #   suite and packages.  DEBIAN_SUITE, DEBIAN_MIRROR (empty: the mirror of
 #   this machine's apt sources) and DEBIAN_KEYRING are Config.mk's.
 set -euo pipefail
-# shellcheck source=tools/tests/boot/lib/debian-archive.sh
-. "$(dirname "$0")/../lib/debian-archive.sh"
+# shellcheck source-path=SCRIPTDIR/../../../..
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/../../../../scripts/lib.sh"
 
 if [ $# -ne 2 ]; then
     echo "usage: $0 BOOTSTRAP_DIR OUT.cpio.gz" >&2

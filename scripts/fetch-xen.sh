@@ -74,7 +74,7 @@ wanted_key()
             (cd "$XEN_SRC" && xargs -0 -r stat -c '%n %s %Y') | sha256sum |
             cut -c1-16)"
     else
-        printf 'debian %s=%s\n' "$XEN_DEB_SOURCE" "$XEN_DEB_VERSION"
+        printf 'debian-source-package %s=%s\n' "$XEN_DEB_SOURCE" "$XEN_DEB_VERSION"
     fi
 }
 

@@ -69,7 +69,7 @@ $(MIGRATE_SHIM): $(MIGRATE_SRC)/shim.c
 # $(MIGRATE_DIR)/bootstrap-$(DEBIAN_SUITE) and redone only when the package
 # list in the script changes (or the directory is removed); the packing (a
 # few seconds) is redone whenever the script changes.
-$(MIGRATE_BASE): $(MIGRATE_SRC)/rootfs.sh $(BOOT_LIB)/debian-archive.sh
+$(MIGRATE_BASE): $(MIGRATE_SRC)/rootfs.sh $(LIB)
 	@echo '==> migrate: dom0 root file system (log: $(LOGS)/migrate-rootfs.log)'
 	@DEBIAN_SUITE='$(DEBIAN_SUITE)' DEBIAN_MIRROR='$(DEBIAN_MIRROR)' \
 	    DEBIAN_KEYRING='$(DEBIAN_KEYRING)' \

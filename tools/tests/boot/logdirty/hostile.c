@@ -1000,30 +1000,26 @@ static void hostile_decrease_reservation(void)
 {
     xen_pfn_t gfns[] = { 0x21, 0x22, 0x23 };
     xc_shadow_op_stats_t st;
-    struct lab l;
+    struct logdirty_guest lg;
     long long rc;
 
-    if ( lab_setup(&l, 16, NULL, 0, true) )
-    {
-        fail("CHECK hostile.decrease-reservation.setup: FAIL %d - %s\n",
-             errno, strerror(errno));
-        lab_teardown(&l);
+    if ( !logdirty_guest_setup_checked(&lg, "hostile.decrease-reservation",
+                                       16, NULL, 0, true) )
         return;
-    }
 
-    rc = xendevicemodel_modified_memory(dmod, l.g.domid, gfns[0],
+    rc = xendevicemodel_modified_memory(dmod, lg.g.domid, gfns[0],
                                         ARRAY_SIZE(gfns));
     check(rc == 0, "hostile.decrease-reservation.mark", "rc=%lld errno=%s",
           rc, errno_name(rc ? errno : 0));
-    rc = xc_domain_decrease_reservation_exact(xch, l.g.domid, ARRAY_SIZE(gfns),
-                                              0, gfns);
+    rc = xc_domain_decrease_reservation_exact(xch, lg.g.domid,
+                                              ARRAY_SIZE(gfns), 0, gfns);
     check(rc == 0, "hostile.decrease-reservation.free-dirty",
           "%zu dirty pages freed under log-dirty: rc=%lld errno=%s",
           ARRAY_SIZE(gfns), rc, errno_name(rc ? errno : 0));
-    rc = logdirty_op(l.g.domid, XEN_DOMCTL_SHADOW_OP_CLEAN, &l.bm, &st);
+    rc = logdirty_op(lg.g.domid, XEN_DOMCTL_SHADOW_OP_CLEAN, &lg.bm, &st);
     check(rc >= 0, "hostile.decrease-reservation.clean", "rc=%lld errno=%s",
           rc, errno_name(rc < 0 ? errno : 0));
-    lab_teardown(&l);
+    logdirty_guest_teardown(&lg);
     check_normal_round("decrease-reservation");
 }
 

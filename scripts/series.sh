@@ -21,7 +21,12 @@ set -euo pipefail
 if [[ -z ${XEN_DEB_VERSION:-} && -f $XEN_PRISTINE/debian/changelog ]]; then
     XEN_DEB_VERSION=$(dpkg-parsechangelog -l "$XEN_PRISTINE/debian/changelog" -S Version)
 fi
-: "${XEN_DEB_VERSION:?set it: the pristine tree is not from a Debian source package}"
+# A series against an upstream commit (SERIES_BASE_GIT) names no Debian
+# version; one against Debian's tree does.
+if [[ -z ${SERIES_BASE_GIT:-} ]]; then
+    : "${XEN_DEB_VERSION:?set it: the pristine tree is not from a Debian source package}"
+fi
+XEN_DEB_VERSION=${XEN_DEB_VERSION:-}
 
 PLAN_DIR=$TOP/scripts/series
 OUT=$BUILD/series

@@ -115,10 +115,19 @@ check_tree()
 
 # $1 with one licence line of $HEADER's diff damaged: "copyright" drops
 # the first copyright line the diff shows (a context line becomes a
-# removal, an added line goes), "spdx" narrows GPL-2.0-or-later to -only.
+# removal, an added line goes), "spdx" narrows GPL-2.0-or-later to -only:
+# the line the patch adds, or, when upstream's file already has it and the
+# patch leaves it alone (staging), a hunk that changes upstream's line.
 damaged_patch()
 {
-    awk -v path="$HEADER" -v mode="$2" '
+    local upstream_spdx=
+
+    if [[ $2 == spdx ]] &&
+       ! grep -q '^+.*SPDX-License-Identifier: GPL-2\.0-or-later' "$1"; then
+        upstream_spdx=$(grep -n -m1 'SPDX-License-Identifier: GPL-2\.0-or-later' \
+            "$UPSTREAM" || true)
+    fi
+    awk -v path="$HEADER" -v mode="$2" -v upstream_spdx="$upstream_spdx" '
         /^diff --git / { inside = ($NF == "b/" path) }
         inside && !done && mode == "copyright" && /^[ +].*Copyright/ {
             done = 1
@@ -130,6 +139,17 @@ damaged_patch()
         /^[+].*SPDX-License-Identifier: GPL-2\.0-or-later/ {
             done = 1
             sub(/-or-later/, "-only")
+        }
+        inside && !done && mode == "spdx" && upstream_spdx != "" && /^@@ / {
+            done = 1
+            n = upstream_spdx
+            sub(/:.*/, "", n)
+            line = substr(upstream_spdx, index(upstream_spdx, ":") + 1)
+            narrowed = line
+            sub(/-or-later/, "-only", narrowed)
+            print "@@ -" n " +" n " @@"
+            print "-" line
+            print "+" narrowed
         }
         { print }
         END { exit !done }' "$1"
@@ -167,7 +187,8 @@ check_licence()
     patch=$(grep -l -- "^diff --git a/$HEADER " "${PATCHES[@]}" | head -n 1)
     licence_control "$patch" copyright 'removes or changes the licence line: .*Copyright' \
         "with one copyright line deleted"
-    licence_control "$patch" spdx 'drops the GPL notice' \
+    licence_control "$patch" spdx \
+        'drops the GPL notice|removes or changes the licence line: .*SPDX-License-Identifier' \
         "with GPL-2.0-only for GPL-2.0-or-later"
 }
 

@@ -19,7 +19,8 @@
 #                                       XEN_VARIANTS (xen.gz, xen-syms and
 #                                       .config beside it); phony aliases
 #                                       debug, release, pristine-debug,
-#                                       nobias-debug; `hypervisors` = the
+#                                       nobias-debug, notier-debug;
+#                                       `hypervisors` = the
 #                                       first three
 #   JOBS                                parallel jobs of one build
 
@@ -52,7 +53,7 @@ MAIN_TARGETS  :=
 include $(TOP)/Config.mk
 
 # Hypervisor variants: source tree, CONFIG_DEBUG, EXTRA_CFLAGS_XEN_CORE.
-XEN_VARIANTS := debug release pristine-debug nobias-debug
+XEN_VARIANTS := debug release pristine-debug nobias-debug notier-debug
 XEN_MAIN_VARIANTS := debug release pristine-debug
 
 xen_tree_debug          := patched
@@ -64,6 +65,9 @@ xen_debug_release        := n
 xen_debug_pristine-debug := y
 xen_debug_nobias-debug   := y
 xen_cflags_nobias-debug  := -DMM_LOCK_TEST_NO_BIAS
+xen_tree_notier-debug    := patched
+xen_debug_notier-debug   := y
+xen_cflags_notier-debug  := -DMM_LOCK_TEST_NO_TIERS
 
 XEN_TREE_patched        := $(XEN_PATCHED)
 XEN_TREE_pristine       := $(XEN_PRISTINE)

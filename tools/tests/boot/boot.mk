@@ -32,6 +32,31 @@ boot_client_build = mkdir -p $(@D) && \
     $(CC) -O2 -g -Wall -Wextra -Werror -static -I$(BOOT_LOGDIRTY_DIR) \
     -o $@ $(filter %.c,$^) $(BOOT_CLIENT_LIBS)
 
+# The freestanding PVH test guests (guest/): mig-guest, the migration
+# test's guest, and dm-guest, the device-model test's device model. They
+# run in 32-bit protected mode with paging off; gcc -m32 needs no multilib
+# for freestanding code that calls no libgcc routines.
+GUEST_SRC    := $(BOOT_DIR)/guest
+GUEST_DIR    := $(BUILD)/guest
+GUEST_IMAGES := $(GUEST_DIR)/mig-guest $(GUEST_DIR)/dm-guest
+GUEST_CFLAGS := -m32 -march=i686 -O2 -std=gnu11 -ffreestanding \
+    -fno-pic -fno-stack-protector -fno-asynchronous-unwind-tables \
+    -fcf-protection=none -mgeneral-regs-only -Wall -Wextra -Werror
+GUEST_HEADERS := $(GUEST_SRC)/pvh-abi.h $(GUEST_SRC)/runtime.h
+
+$(GUEST_DIR)/%.o: $(GUEST_SRC)/%.c $(GUEST_HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(GUEST_CFLAGS) -c $< -o $@
+
+$(GUEST_DIR)/%.o: $(GUEST_SRC)/%.S $(GUEST_HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(GUEST_CFLAGS) -c $< -o $@
+
+$(GUEST_IMAGES): $(GUEST_DIR)/%: $(GUEST_DIR)/%.o $(GUEST_DIR)/head.o \
+                 $(GUEST_DIR)/runtime.o $(GUEST_SRC)/guest.lds
+	$(LD) -m elf_i386 -nostdlib --no-warn-rwx-segments \
+	    -T $(GUEST_SRC)/guest.lds -o $@ $(filter %.o,$^)
+
 DEPS_PKGS += qemu-system-x86 busybox-static libxen-dev cpio gzip kmod \
              gcc libc6-dev apt dpkg
 

@@ -12,12 +12,11 @@
 #   make migrate-initrd         the dom0 initramfs only
 # The dom0 is a debootstrapped $(DEBIAN_SUITE) (from DEBIAN_MIRROR, empty:
 # this machine's apt sources) with Debian's Xen 4.17 toolstack; the guest
-# is our own (guest/).  See migrate/scenario.sh for the checks.
+# is our own (guest/mig-guest.c).  See migrate/scenario.sh for the checks.
 
 MIGRATE_SRC     := $(BOOT_DIR)/migrate
-GUEST_SRC       := $(BOOT_DIR)/guest
 MIGRATE_DIR     := $(BUILD)/migrate
-MIGRATE_GUEST   := $(MIGRATE_DIR)/mig-guest
+MIGRATE_GUEST   := $(GUEST_DIR)/mig-guest
 MIGRATE_SHIM    := $(MIGRATE_DIR)/migrate-shim.so
 # One base (and its debootstrap) per suite, so that another DEBIAN_SUITE
 # is a new file to build rather than a stale one to reuse.
@@ -35,29 +34,6 @@ DEPS_PKGS += debootstrap cpio gzip kmod gcc binutils libc6-dev \
 
 # All three runs take about 7 minutes on an otherwise idle 2-core machine.
 CHECK_TARGETS += check-migrate
-
-# The guest runs in 32-bit protected mode with paging off; gcc -m32 needs
-# no multilib for freestanding code that calls no libgcc routines.
-MIGRATE_GUEST_CFLAGS := -m32 -march=i686 -O2 -std=gnu11 -ffreestanding \
-    -fno-pic -fno-stack-protector -fno-asynchronous-unwind-tables \
-    -fcf-protection=none -mgeneral-regs-only -Wall -Wextra -Werror
-MIGRATE_GUEST_OBJS := $(MIGRATE_DIR)/guest/head.o $(MIGRATE_DIR)/guest/guest.o
-
-.PHONY: check-migrate check-migrate-debug check-migrate-corrupt \
-        check-migrate-nobias \
-        migrate-initrd migrate-guest
-
-$(MIGRATE_DIR)/guest/%.o: $(GUEST_SRC)/%.c $(GUEST_SRC)/pvh-abi.h
-	@mkdir -p $(@D)
-	$(CC) $(MIGRATE_GUEST_CFLAGS) -c $< -o $@
-
-$(MIGRATE_DIR)/guest/%.o: $(GUEST_SRC)/%.S $(GUEST_SRC)/pvh-abi.h
-	@mkdir -p $(@D)
-	$(CC) $(MIGRATE_GUEST_CFLAGS) -c $< -o $@
-
-$(MIGRATE_GUEST): $(MIGRATE_GUEST_OBJS) $(GUEST_SRC)/guest.lds
-	$(LD) -m elf_i386 -nostdlib --no-warn-rwx-segments \
-	    -T $(GUEST_SRC)/guest.lds -o $@ $(MIGRATE_GUEST_OBJS)
 
 migrate-guest: $(MIGRATE_GUEST)
 

@@ -18,7 +18,7 @@
 4:  .balign 4;                              \
     .popsection
 
-ELFNOTE(ELFNOTE_GUEST_OS, .asciz "mig-guest")
+ELFNOTE(ELFNOTE_GUEST_OS, .asciz "test-guest")
 ELFNOTE(ELFNOTE_PHYS32_ENTRY, .long pvh_start)
 
     .section .text.head, "ax", @progbits

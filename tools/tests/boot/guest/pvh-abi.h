@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The handful of Xen ABI numbers the migration test guest relies on, named
+ * The handful of Xen ABI numbers the test guests rely on, named
  * after the public interface they come from (xen/include/public/).  Kept
  * here so that the guest builds with nothing but the host compiler.
  */
-#ifndef MIG_GUEST_PVH_ABI_H
-#define MIG_GUEST_PVH_ABI_H
+#ifndef TEST_GUEST_PVH_ABI_H
+#define TEST_GUEST_PVH_ABI_H
 
 /* elfnote.h */
 #define ELFNOTE_GUEST_OS            6
@@ -22,6 +22,7 @@
 #define HYPERCALL_SCHED_OP          29
 #define HYPERCALL_EVENT_CHANNEL_OP  32
 #define HYPERCALL_HVM_OP            34
+#define HYPERCALL_DM_OP             41
 #define DOMID_SELF                  0x7ff0
 
 /* sched.h */
@@ -40,6 +41,9 @@
 #define HVMOP_GET_TIME              10
 #define HVM_PARAM_STORE_PFN         1
 #define HVM_PARAM_STORE_EVTCHN      2
+
+/* hvm/dm_op.h */
+#define XEN_DMOP_TRACK_DIRTY_VRAM   7
 
 /* io/xs_wire.h */
 #define XS_READ                     2
@@ -109,6 +113,22 @@ struct evtchn_send
     uint32_t port;
 };
 
+/* A 32-bit caller's xen_dm_op_buf: a 4-byte handle and a 4-byte size. */
+struct dm_op_buf
+{
+    uint32_t addr;
+    uint32_t size;
+};
+
+struct dm_op_track_dirty_vram
+{
+    uint32_t op;
+    uint32_t pad;
+    uint32_t nr;
+    uint32_t pad2;
+    uint64_t first_pfn;
+};
+
 struct xenstore_ring
 {
     char req[XENSTORE_RING_SIZE];
@@ -129,7 +149,7 @@ struct xenstore_msg
 };
 #endif /* __ASSEMBLER__ */
 
-#endif /* MIG_GUEST_PVH_ABI_H */
+#endif /* TEST_GUEST_PVH_ABI_H */
 
 /*
  * Local variables:

@@ -12,10 +12,13 @@ usage() {
 usage: $0 --xen XEN_ELF --initrd INITRAMFS [--dom0 pvh|pv] [--mem MIB]
           [--dom0-mem MIB] [--timeout SEC] [--log PATH] [--xen-args 'extra']
           [--dom0-args 'extra'] [--kernel VMLINUZ]
-          [--expect pass|violation|fail:CHECK-PREFIX|crash:TEXT]
+          [--expect pass|violation[:ERE]|fail:CHECK-PREFIX|crash:TEXT]
   pass       the payload prints 'RESULT: PASS'; no hypervisor or dom0 crash
   violation  the hypervisor stops on an mm lock-order violation whose
              report names both the p2m and the paging lock
+  violation:ERE
+             the same, with a report that matches the extended regular
+             expression ERE instead
   fail:P     the payload prints 'RESULT: FAIL' and every failed check's name
              starts with P (a negative control for that check); P may be
              several prefixes P1|P2, each of which must fail
@@ -51,7 +54,7 @@ if [ -z "$xen" ] || [ -z "$initrd" ]; then
     usage
 fi
 case $dom0 in pvh|pv) ;; *) usage ;; esac
-case $expect in pass|violation|fail:?*|crash:?*) ;; *) usage ;; esac
+case $expect in pass|violation|violation:?*|fail:?*|crash:?*) ;; *) usage ;; esac
 for n in "$mem" "$dom0_mem" "$timeout"; do
     [[ $n =~ ^[0-9]+$ ]] || usage
 done
@@ -172,15 +175,21 @@ case $outcome in
         ;;
 esac
 
-if [ "$expect" = violation ]; then
+if [[ $expect == violation* ]]; then
     [ -n "$violation" ] ||
         die "expected an mm lock-order violation, none reported" \
             "(${fatal:-$(first_line 'RESULT: ')})"
     grep -qa 'Xen BUG at' "$log" ||
         die "lock-order violation reported without the Xen BUG"
-    [[ $violation == *p2m* && $violation == *paging* ]] ||
-        die "the violation report does not name both the p2m and the" \
-            "paging lock: '$violation'"
+    if [ "$expect" = violation ]; then
+        [[ $violation == *p2m* && $violation == *paging* ]] ||
+            die "the violation report does not name both the p2m and the" \
+                "paging lock: '$violation'"
+    else
+        [[ $violation =~ ${expect#violation:} ]] ||
+            die "the violation report does not match" \
+                "'${expect#violation:}': '$violation'"
+    fi
     echo "run-qemu: PASS: violation caught as expected: $violation"
     grep -a -A8 'mm locking order violation' "$log" | tr -d '\r' |
         sed 's/^/  /'

@@ -214,13 +214,28 @@ long long logdirty_simple_op(uint32_t domid, unsigned int op)
 int guest_create(struct guest *g, unsigned long mib,
                  const xen_pfn_t *high, unsigned int nr_high)
 {
+#ifdef DOMID_ANY
+    /* Since Xen 4.22 a domain id of 0 asks for dom0's id, not a free one. */
+    uint32_t domid = DOMID_ANY;
+#else
+    uint32_t domid = 0;
+#endif
+
+    return guest_create_as(g, domid, XEN_DOMCTL_CDF_hap, XEN_X86_EMU_LAPIC,
+                           mib, high, nr_high);
+}
+
+int guest_create_as(struct guest *g, uint32_t domid, uint32_t paging_flags,
+                    uint32_t emulation_flags, unsigned long mib,
+                    const xen_pfn_t *high, unsigned int nr_high)
+{
     struct xen_domctl_createdomain create = {
-        .flags = XEN_DOMCTL_CDF_hvm | XEN_DOMCTL_CDF_hap,
+        .flags = XEN_DOMCTL_CDF_hvm | paging_flags,
         .max_vcpus = 1,
         .max_grant_frames = 1,
         .grant_opts = XEN_DOMCTL_GRANT_version(1),
         .arch = {
-            .emulation_flags = XEN_X86_EMU_LAPIC,
+            .emulation_flags = emulation_flags,
         },
     };
     /* Room for the p2m and for the log-dirty trie, which also lives here. */
@@ -230,10 +245,7 @@ int guest_create(struct guest *g, unsigned long mib,
     int rc;
 
     memset(g, 0, sizeof(*g));
-#ifdef DOMID_ANY
-    /* Since Xen 4.22 a domain id of 0 asks for dom0's id, not a free one. */
-    g->domid = DOMID_ANY;
-#endif
+    g->domid = domid;
     g->low_pages = mib * PAGES_PER_MIB;
     g->high = high;
     g->nr_high = nr_high;

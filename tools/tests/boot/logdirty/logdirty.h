@@ -122,6 +122,9 @@ long long logdirty_simple_op(uint32_t domid, unsigned int op);
 
 int guest_create(struct guest *g, unsigned long mib, const xen_pfn_t *high,
                  unsigned int nr_high);
+int guest_create_as(struct guest *g, uint32_t domid, uint32_t paging_flags,
+                    uint32_t emulation_flags, unsigned long mib,
+                    const xen_pfn_t *high, unsigned int nr_high);
 /* Marks [first, first + nr) and records it in m->expected if Xen agrees. */
 void mark(struct marker *m, xen_pfn_t first, uint32_t nr);
 

@@ -6,7 +6,7 @@
 # restores it, then shuts it down.  After each step the guest must run
 # under a new domain id, have come back from exactly one more suspend, have
 # advanced its counter, and have verified a whole sweep of its memory with
-# no mismatch (see guest/guest.c).
+# no mismatch (see guest/mig-guest.c).
 #
 # Negative control: with MIGRATE_CORRUPT_PAGE=N (e.g. on the dom0 kernel
 # command line), the receiving side of each live migration flips bits in

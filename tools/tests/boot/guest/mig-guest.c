@@ -29,7 +29,9 @@
  */
 #include <stddef.h>
 #include <stdint.h>
-#include "pvh-abi.h"
+#include "runtime.h"
+
+const char guest_name[] = "mig-guest";
 
 #ifndef AREA_MIB
 #define AREA_MIB            8
@@ -50,11 +52,8 @@
 #define XENSTORE_POLL_MS    2
 #define XENSTORE_WAIT_MS    30000
 
-#define barrier()           asm volatile ( "" ::: "memory" )
-
 static uint32_t area[AREA_PAGES][PAGE_WORDS]
     __attribute__((aligned(4096)));
-static uint8_t hypercall_page[4096] __attribute__((aligned(4096)));
 
 static uint32_t counter;        /* pages visited since boot */
 static uint32_t csum;           /* sum of every word verified since boot */
@@ -64,163 +63,6 @@ static uint32_t suspends;       /* times the guest came back from suspend */
 static volatile struct xenstore_ring *xs_ring;
 static uint32_t xs_port;
 static uint32_t xs_req_id;
-
-static inline void outb(uint16_t port, uint8_t val)
-{
-    asm volatile ( "outb %0, %1" :: "a" (val), "Nd" (port) );
-}
-
-static inline void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b,
-                         uint32_t *c, uint32_t *d)
-{
-    asm volatile ( "cpuid"
-                   : "=a" (*a), "=b" (*b), "=c" (*c), "=d" (*d)
-                   : "0" (leaf), "2" (0) );
-}
-
-static inline void wrmsr(uint32_t msr, uint64_t val)
-{
-    asm volatile ( "wrmsr"
-                   :: "c" (msr), "a" ((uint32_t)val),
-                      "d" ((uint32_t)(val >> 32)) );
-}
-
-static long hypercall2(unsigned int nr, uint32_t a1, uint32_t a2)
-{
-    long ret;
-    uint32_t clobber_b, clobber_c;
-
-    asm volatile ( "call *%[stub]"
-                   : "=a" (ret), "=b" (clobber_b), "=c" (clobber_c)
-                   : [stub] "r" (&hypercall_page[nr * HYPERCALL_STUB_SIZE]),
-                     "1" (a1), "2" (a2)
-                   : "memory", "edx", "esi", "edi" );
-
-    return ret;
-}
-
-/* 64-bit by 32-bit division without libgcc: two 32-bit divl steps. */
-static uint64_t div64(uint64_t n, uint32_t d)
-{
-    uint32_t hi = n >> 32, q_hi = hi / d, rem = hi % d, q_lo;
-
-    asm ( "divl %[d]"
-          : "=a" (q_lo), "=d" (rem)
-          : [d] "rm" (d), "0" ((uint32_t)n), "1" (rem) );
-
-    return ((uint64_t)q_hi << 32) | q_lo;
-}
-
-static void put_char(char c)
-{
-    outb(DEBUGCON_PORT, c);
-}
-
-static void put_str(const char *s)
-{
-    while ( *s )
-        put_char(*s++);
-}
-
-static void put_dec(uint32_t v)
-{
-    char buf[11];
-    unsigned int i = sizeof(buf);
-
-    buf[--i] = '\0';
-    do {
-        buf[--i] = '0' + v % 10;
-        v /= 10;
-    } while ( v );
-    put_str(&buf[i]);
-}
-
-static void put_hex(uint32_t v)
-{
-    static const char digits[] = "0123456789abcdef";
-    int shift;
-
-    for ( shift = 28; shift >= 0; shift -= 4 )
-        put_char(digits[(v >> shift) & 0xf]);
-}
-
-static void put_field(const char *name, uint32_t v)
-{
-    put_char(' ');
-    put_str(name);
-    put_char('=');
-    put_dec(v);
-}
-
-static long shutdown(uint32_t reason)
-{
-    struct sched_shutdown arg = { .reason = reason };
-
-    return hypercall2(HYPERCALL_SCHED_OP, SCHEDOP_SHUTDOWN, (uint32_t)&arg);
-}
-
-static void __attribute__((noreturn)) crash(const char *why)
-{
-    put_str("mig-guest: FATAL ");
-    put_str(why);
-    put_char('\n');
-    if ( hypercall_page[0] )
-        shutdown(SHUTDOWN_CRASH);
-    for ( ;; )
-        asm volatile ( "hlt" );
-}
-
-static void setup_hypercall_page(void)
-{
-    uint32_t base, eax, ebx, ecx, edx;
-
-    for ( base = CPUID_XEN_FIRST_BASE; base < CPUID_XEN_LAST_BASE;
-          base += CPUID_XEN_BASE_STRIDE )
-    {
-        cpuid(base, &eax, &ebx, &ecx, &edx);
-        /* "XenVMMXenVMM" */
-        if ( ebx == 0x566e6558U && ecx == 0x65584d4dU &&
-             edx == 0x4d4d566eU && eax >= base + CPUID_XEN_HYPERCALL_LEAF )
-            break;
-    }
-    if ( base >= CPUID_XEN_LAST_BASE )
-        crash("not running on Xen");
-
-    cpuid(base + CPUID_XEN_HYPERCALL_LEAF, &eax, &ebx, &ecx, &edx);
-    wrmsr(ebx, (uint32_t)hypercall_page);
-    if ( !hypercall_page[0] )
-        crash("Xen did not fill the hypercall page");
-}
-
-static uint64_t now_ns(void)
-{
-    struct hvm_get_time t = { 0 };
-
-    if ( hypercall2(HYPERCALL_HVM_OP, HVMOP_GET_TIME, (uint32_t)&t) )
-        crash("HVMOP_get_time failed");
-
-    return t.now;
-}
-
-static void sleep_ms(uint32_t ms)
-{
-    struct sched_poll poll = {
-        .nr_ports = 0,
-        .timeout = now_ns() + (uint64_t)ms * 1000000U,
-    };
-
-    hypercall2(HYPERCALL_SCHED_OP, SCHEDOP_POLL, (uint32_t)&poll);
-}
-
-static uint64_t hvm_param(uint32_t index)
-{
-    struct hvm_param p = { .domid = DOMID_SELF, .index = index };
-
-    if ( hypercall2(HYPERCALL_HVM_OP, HVMOP_GET_PARAM, (uint32_t)&p) )
-        crash("HVMOP_get_param failed");
-
-    return p.value;
-}
 
 /* The ring stays where it is across migration; the port may not. */
 static void xenstore_connect(void)
@@ -285,16 +127,6 @@ static void xenstore_get(void *data, uint32_t len)
     xs_ring->rsp_cons += len;
 }
 
-static uint32_t strlen_of(const char *s)
-{
-    uint32_t n = 0;
-
-    while ( s[n] )
-        n++;
-
-    return n;
-}
-
 /*
  * One request (path, NUL, value) and its reply; the reply's payload is
  * NUL-terminated in buf.  Returns the reply's message type.
@@ -327,17 +159,6 @@ static uint32_t xenstore_request(uint32_t type, const char *path,
     xenstore_notify();
 
     return msg.type;
-}
-
-static int streq(const char *a, const char *b)
-{
-    while ( *a && *a == *b )
-    {
-        a++;
-        b++;
-    }
-
-    return *a == *b;
 }
 
 static void report_status(uint32_t pass)

@@ -20,7 +20,7 @@ info()
 # Prints the first problem of variant directory DIR and fails, if any.
 verify()
 {
-    local dir=$1 variant=$2 f src commit
+    local dir=$1 variant=$2 f src commit flag
 
     for f in xen xen.gz xen-syms .config build-info; do
         [[ -s $dir/$f ]] || { echo "$f missing or empty"; return 1; }
@@ -38,9 +38,14 @@ verify()
     *)      grep -qx '# CONFIG_DEBUG is not set' "$dir/.config" ||
                 { echo ".config has CONFIG_DEBUG"; return 1; } ;;
     esac
-    if [[ $variant == nobias-* ]]; then
-        [[ $(info "$dir" extra_cflags) == *-DMM_LOCK_TEST_NO_BIAS* ]] ||
-            { echo "not built with -DMM_LOCK_TEST_NO_BIAS"; return 1; }
+    case $variant in
+    nobias-*) flag=-DMM_LOCK_TEST_NO_BIAS ;;
+    notier-*) flag=-DMM_LOCK_TEST_NO_TIERS ;;
+    *)        flag= ;;
+    esac
+    if [[ -n $flag && $(info "$dir" extra_cflags) != *"$flag"* ]]; then
+        echo "not built with $flag"
+        return 1
     fi
     src=$(info "$dir" source)
     commit=$(git -C "$src" --git-dir=.git rev-parse HEAD 2>/dev/null || true)

@@ -65,6 +65,8 @@ void emul_log_clear(void);
 #ifdef EMUL_NDEBUG
 #define ASSERT(c)           ((void)0)
 #else
+/* A debug build: mm-locks.c keeps its coverage tables. */
+#define CONFIG_DEBUG        1
 #define ASSERT(c)           do { if ( unlikely(!(c)) )                      \
                                      emul_throw(EMUL_ASSERT, #c); } while ( 0 )
 #endif
@@ -113,6 +115,18 @@ static inline void spin_unlock(spinlock_t *l)
     ASSERT(l->locked);
     l->locked = false;
 }
+
+#define DEFINE_SPINLOCK(l)  spinlock_t l = { .recurse_cpu = SPINLOCK_NO_CPU }
+#define spin_lock_irqsave(l, f)      ({ (f) = 0; spin_lock(l); })
+#define spin_unlock_irqrestore(l, f) ({ (void)(f); spin_unlock(l); })
+
+/* One simulated CPU runs at a time: plain accesses are atomic enough. */
+#define smp_rmb()           __atomic_thread_fence(__ATOMIC_ACQUIRE)
+#define smp_wmb()           __atomic_thread_fence(__ATOMIC_RELEASE)
+typedef struct { int counter; } atomic_t;
+static inline void atomic_inc(atomic_t *v) { v->counter++; }
+static inline void atomic_set(atomic_t *v, int i) { v->counter = i; }
+static inline int atomic_read(const atomic_t *v) { return v->counter; }
 
 static inline void spin_lock_recursive(spinlock_t *l)
 {

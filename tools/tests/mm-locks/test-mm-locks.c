@@ -324,6 +324,27 @@ static const struct test_case hand_cases[] = {
     { "debug key shows recursion",
       "+paging d1 R; +paging d1 R; key:k; log:paging of d1 (64) recursive",
       UP_KEY },
+    { "coverage key counts a site and a nesting that relies on the bias",
+      "+paging d1; +p2m d0; -p2m d0; -paging d1; key:K;"
+      "log:mm-cover: site do_acquire paging lock;"
+      "log:mm-cover: site do_acquire p2m+control write;"
+      "log:mm-cover: edge do_acquire paging lock > do_acquire p2m+control"
+      " write cross=1 tiebreak=0 tier=1 xen417=rejects;"
+      "log:mm-cover: end sites=", UP_KEY },
+    { "coverage marks a nesting ordered by the tie-break",
+      "+p2m d1; +p2m d2; -p2m d2; -p2m d1; key:K;"
+      "log:mm-cover: edge do_acquire p2m write > do_acquire p2m write"
+      " cross=1 tiebreak=1 tier=0 xen417=accepts", UP_KEY },
+    { "coverage: a lower lock after a read lock passes Xen 4.17's rule",
+      "+p2m d1 r; +nestedp2m d1 !BUG; -p2m d1 r; +p2m d1 r; +paging d1;"
+      "-paging d1; -p2m d1 r; key:K;"
+      "log:mm-cover: edge do_acquire p2m read > do_acquire paging lock"
+      " cross=0 tiebreak=0 tier=0 xen417=accepts", UP_KEY },
+    { "coverage names the device-model tier of a nesting",
+      "dom:1:1:-:2; +p2m d2; +p2m d1 r; -p2m d1 r; -p2m d2; key:K;"
+      "log:mm-cover: site do_acquire p2m+dm read;"
+      "log:mm-cover: edge do_acquire p2m write > do_acquire p2m+dm read"
+      " cross=1 tiebreak=0 tier=1 xen417=accepts", UP_KEY },
     { "record overflow BUGs with a message",
       "+nestedp2m d1; +nestedp2m d2; +nestedp2m d3; +p2m d1; +p2m d1.1;"
       "+p2m d2; +p2m d2.1; +p2m d3; +p2m d3.1; +altp2mlist d1;"

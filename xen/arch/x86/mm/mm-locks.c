@@ -219,6 +219,278 @@ void mm_lock_release_slow(const void *lock, unsigned int key)
     c->top -= sizeof(c->held[0]);
 }
 
+#ifdef CONFIG_DEBUG
+/*
+ * Coverage tables, filled by mm_lock_cover() and printed by the 'K' key.
+ * Entries are only ever added: a writer fills one under mm_lock_cover_lock
+ * and publishes it by setting its function last, so a lookup that finds
+ * its entry (the common case) takes no lock, and the key reads the tables
+ * without stopping anyone.  Once a table is full, what does not fit is
+ * counted as dropped.
+ */
+#define MM_LOCK_COVER_SITES 1024        /* powers of 2 */
+#define MM_LOCK_COVER_EDGES 2048
+
+/* How a lock was held: a spin lock, read or write, or an order constraint. */
+enum mm_lock_cover_mode {
+    MM_COVER_LOCK, MM_COVER_READ, MM_COVER_WRITE, MM_COVER_ORDER,
+};
+static const char *const mm_lock_cover_modes[] = {
+    [MM_COVER_LOCK] = "lock", [MM_COVER_READ] = "read",
+    [MM_COVER_WRITE] = "write", [MM_COVER_ORDER] = "order",
+};
+
+struct mm_lock_site {
+    const char *func;               /* set last: the entry is published */
+    unsigned int level;             /* tier and class level */
+    unsigned int mode;
+    atomic_t count;
+};
+
+struct mm_lock_edge {
+    const char *to_func;            /* set last: the entry is published */
+    const char *from_func;
+    unsigned int from_level, to_level;
+    unsigned int from_mode, to_mode;
+    bool cross;                     /* the two locks' domains differ */
+    atomic_t count;
+};
+
+static struct mm_lock_site mm_lock_sites[MM_LOCK_COVER_SITES];
+static struct mm_lock_edge mm_lock_edges[MM_LOCK_COVER_EDGES];
+static atomic_t mm_lock_cover_dropped;
+static DEFINE_SPINLOCK(mm_lock_cover_lock);
+
+static unsigned int mm_lock_cover_hash(const void *a, const void *b,
+                                       unsigned int level)
+{
+    unsigned long h = (unsigned long)a * 0x9e3779b97f4a7c15UL;
+
+    h ^= (unsigned long)b * 0xc2b2ae3d27d4eb4fUL;
+    h ^= level * 0x165667b1UL;
+
+    return h ^ (h >> 29);
+}
+
+static unsigned int mm_lock_cover_mode_of(const struct mm_lock_held *h,
+                                          unsigned int cpu)
+{
+    const struct mm_lock_class *cls =
+        mm_lock_class_of(MM_LOCK_KEY_LEVEL(h->key));
+
+    if ( !cls || cls->kind == MM_LOCK_SPIN )
+        return MM_COVER_LOCK;
+    if ( cls->kind == MM_LOCK_ORDER )
+        return MM_COVER_ORDER;
+
+    return ((const mm_rwlock_t *)h->lock)->locker == cpu ? MM_COVER_WRITE
+                                                          : MM_COVER_READ;
+}
+
+static bool mm_lock_site_is(const struct mm_lock_site *e, unsigned int level,
+                            unsigned int mode)
+{
+    return e->level == level && e->mode == mode;
+}
+
+static void mm_lock_cover_site(const char *func, unsigned int level,
+                               unsigned int mode)
+{
+    unsigned int h = mm_lock_cover_hash(func, NULL, level + mode);
+    unsigned int i, n;
+    unsigned long flags;
+    struct mm_lock_site *e;
+
+    for ( n = 0; n < MM_LOCK_COVER_SITES; n++ )
+    {
+        e = &mm_lock_sites[(h + n) % MM_LOCK_COVER_SITES];
+        if ( !ACCESS_ONCE(e->func) )
+            break;
+        smp_rmb();
+        if ( e->func == func && mm_lock_site_is(e, level, mode) )
+        {
+            atomic_inc(&e->count);
+            return;
+        }
+    }
+
+    spin_lock_irqsave(&mm_lock_cover_lock, flags);
+    for ( i = 0; i < MM_LOCK_COVER_SITES; i++ )
+    {
+        e = &mm_lock_sites[(h + i) % MM_LOCK_COVER_SITES];
+        if ( !e->func )
+        {
+            e->level = level;
+            e->mode = mode;
+            atomic_set(&e->count, 1);
+            smp_wmb();
+            ACCESS_ONCE(e->func) = func;
+            break;
+        }
+        if ( e->func == func && mm_lock_site_is(e, level, mode) )
+        {
+            atomic_inc(&e->count);
+            break;
+        }
+    }
+    if ( i == MM_LOCK_COVER_SITES )
+        atomic_inc(&mm_lock_cover_dropped);
+    spin_unlock_irqrestore(&mm_lock_cover_lock, flags);
+}
+
+static bool mm_lock_edge_is(const struct mm_lock_edge *e,
+                            const struct mm_lock_edge *want)
+{
+    return e->from_func == want->from_func &&
+           e->from_level == want->from_level &&
+           e->to_level == want->to_level &&
+           e->from_mode == want->from_mode && e->to_mode == want->to_mode &&
+           e->cross == want->cross;
+}
+
+static void mm_lock_cover_edge(const struct mm_lock_edge *want)
+{
+    unsigned int h = mm_lock_cover_hash(want->from_func, want->to_func,
+                                        want->from_level * 256 +
+                                        want->to_level);
+    unsigned int i, n;
+    unsigned long flags;
+    struct mm_lock_edge *e;
+
+    for ( n = 0; n < MM_LOCK_COVER_EDGES; n++ )
+    {
+        e = &mm_lock_edges[(h + n) % MM_LOCK_COVER_EDGES];
+        if ( !ACCESS_ONCE(e->to_func) )
+            break;
+        smp_rmb();
+        if ( e->to_func == want->to_func && mm_lock_edge_is(e, want) )
+        {
+            atomic_inc(&e->count);
+            return;
+        }
+    }
+
+    spin_lock_irqsave(&mm_lock_cover_lock, flags);
+    for ( i = 0; i < MM_LOCK_COVER_EDGES; i++ )
+    {
+        e = &mm_lock_edges[(h + i) % MM_LOCK_COVER_EDGES];
+        if ( !e->to_func )
+        {
+            e->from_func = want->from_func;
+            e->from_level = want->from_level;
+            e->to_level = want->to_level;
+            e->from_mode = want->from_mode;
+            e->to_mode = want->to_mode;
+            e->cross = want->cross;
+            atomic_set(&e->count, 1);
+            smp_wmb();
+            ACCESS_ONCE(e->to_func) = want->to_func;
+            break;
+        }
+        if ( e->to_func == want->to_func && mm_lock_edge_is(e, want) )
+        {
+            atomic_inc(&e->count);
+            break;
+        }
+    }
+    if ( i == MM_LOCK_COVER_EDGES )
+        atomic_inc(&mm_lock_cover_dropped);
+    spin_unlock_irqrestore(&mm_lock_cover_lock, flags);
+}
+
+void mm_lock_cover(const struct mm_lock_held *top, unsigned int key,
+                   const void *lock, const char *func)
+{
+    unsigned int cpu = smp_processor_id();
+    const struct mm_lock_held new = { .key = key, .lock = lock,
+                                      .func = func };
+    unsigned int mode = mm_lock_cover_mode_of(&new, cpu);
+    struct mm_lock_edge edge;
+
+    mm_lock_cover_site(func, MM_LOCK_KEY_LEVEL(key), mode);
+    if ( !top->key )
+        return;
+
+    edge.from_func = top->func;
+    edge.to_func = func;
+    edge.from_level = MM_LOCK_KEY_LEVEL(top->key);
+    edge.to_level = MM_LOCK_KEY_LEVEL(key);
+    edge.from_mode = mm_lock_cover_mode_of(top, cpu);
+    edge.to_mode = mode;
+    edge.cross = MM_LOCK_KEY_DOMID(top->key) != MM_LOCK_KEY_DOMID(key) &&
+                 MM_LOCK_KEY_DOMID(top->key) != MM_LOCK_NO_DOMAIN &&
+                 MM_LOCK_KEY_DOMID(key) != MM_LOCK_NO_DOMAIN;
+    mm_lock_cover_edge(&edge);
+}
+
+/* "p2m", "p2m+dm", "p2m+control": a class and the tier it was taken in. */
+static const char *mm_lock_cover_name(char *buf, unsigned int level)
+{
+    const struct mm_lock_class *cls = mm_lock_class_of(level);
+    unsigned int tier = MM_LOCK_TIER_OF(level);
+
+    snprintf(buf, MM_LOCK_DESC_LEN, "%s%s%s", cls ? cls->name : "unknown",
+             tier && tier < MM_LOCK_NR_TIERS ? "+" : "",
+             tier && tier < MM_LOCK_NR_TIERS ? mm_lock_tier_names[tier] : "");
+
+    return buf;
+}
+
+/*
+ * One line per site and per edge, in a form the boot tests parse
+ * (scripts/coverage/report.py).  An edge's flags say what made it legal:
+ * tiebreak, the same level in two domains (ordered by domain id); tier, a
+ * class not above the held one, in a higher tier (the control domain's or
+ * a device model's); xen417, whether Xen 4.17's rule (one level per CPU,
+ * raised by write and spin locks only, no tie-break), judged against the
+ * highest lock held, would have rejected it.
+ */
+static void cf_check mm_lock_cover_dump(unsigned char key)
+{
+    unsigned int i, nr_sites = 0, nr_edges = 0;
+    char from[MM_LOCK_DESC_LEN], to[MM_LOCK_DESC_LEN];
+
+    printk("'%c' pressed -> mm lock coverage\n", key);
+    for ( i = 0; i < MM_LOCK_COVER_SITES; i++ )
+    {
+        const struct mm_lock_site *e = &mm_lock_sites[i];
+
+        if ( !ACCESS_ONCE(e->func) )
+            continue;
+        smp_rmb();
+        nr_sites++;
+        printk("mm-cover: site %s %s %s %u\n", e->func,
+               mm_lock_cover_name(from, e->level),
+               mm_lock_cover_modes[e->mode], atomic_read(&e->count));
+    }
+    for ( i = 0; i < MM_LOCK_COVER_EDGES; i++ )
+    {
+        const struct mm_lock_edge *e = &mm_lock_edges[i];
+        unsigned int raw_from = e->from_level % MM_LOCK_LEVEL_LIMIT;
+        unsigned int raw_to = e->to_level % MM_LOCK_LEVEL_LIMIT;
+
+        if ( !ACCESS_ONCE(e->to_func) )
+            continue;
+        smp_rmb();
+        nr_edges++;
+        printk("mm-cover: edge %s %s %s > %s %s %s cross=%u tiebreak=%u"
+               " tier=%u xen417=%s %u\n",
+               e->from_func ?: "?", mm_lock_cover_name(from, e->from_level),
+               mm_lock_cover_modes[e->from_mode], e->to_func,
+               mm_lock_cover_name(to, e->to_level),
+               mm_lock_cover_modes[e->to_mode], e->cross,
+               e->cross && e->from_level == e->to_level,
+               MM_LOCK_TIER_OF(e->to_level) > MM_LOCK_TIER_OF(e->from_level) &&
+               raw_to <= raw_from,
+               e->from_mode != MM_COVER_READ && raw_to < raw_from
+               ? "rejects" : "accepts",
+               atomic_read(&e->count));
+    }
+    printk("mm-cover: end sites=%u edges=%u dropped=%u\n", nr_sites,
+           nr_edges, atomic_read(&mm_lock_cover_dropped));
+}
+#endif /* CONFIG_DEBUG */
+
 static void cf_check mm_lock_dump_all(unsigned char key)
 {
     unsigned int cpu;
@@ -252,6 +524,10 @@ static int __init cf_check mm_lock_init_checks(void)
 
     register_keyhandler('k', mm_lock_dump_all,
                         "dump mm locks held on each CPU", 1);
+#ifdef CONFIG_DEBUG
+    register_keyhandler('K', mm_lock_cover_dump,
+                        "dump mm lock coverage: sites and nestings", 0);
+#endif
 
     return 0;
 }

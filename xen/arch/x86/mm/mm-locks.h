@@ -256,6 +256,19 @@ void mm_lock_dump_cpu(unsigned int cpu);
 /* Who took lock on this CPU ("nobody" if it does not hold it). */
 const char *mm_lock_holder(const void *lock);
 
+/*
+ * Coverage, in debug builds only: every acquisition is counted by call
+ * site (function and class), and every distinct nesting of a new lock
+ * inside the highest held one is recorded; the 'K' debug key prints both.
+ * Release builds compile it out, so their lock path is unchanged.
+ */
+#ifdef CONFIG_DEBUG
+void mm_lock_cover(const struct mm_lock_held *top, unsigned int key,
+                   const void *lock, const char *func);
+#else
+#define mm_lock_cover(top, key, lock, func) ((void)0)
+#endif
+
 /* What a tier adds to a key. */
 #define MM_LOCK_TIER_KEY(tier)    MM_LOCK_KEY(MM_LOCK_TIER_LEVEL(tier), 0)
 
@@ -300,6 +313,7 @@ static always_inline void _mm_push(struct mm_lock_cpu *c, unsigned int key,
     if ( unlikely(top > MM_LOCK_TOP_MAX) )
         mm_lock_overflow(key, func);
 
+    mm_lock_cover(MM_LOCK_TOP(c), key, lock, func);
     c->top = top;
     h = MM_LOCK_TOP(c);
     h->key = key;

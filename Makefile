@@ -152,8 +152,10 @@ FORCE:
 # Fragments of the other parts of the project.
 include $(sort $(wildcard $(TOP)/scripts/*.mk $(TOP)/tools/tests/*/*.mk))
 
-# After the fragments, so that the lists are complete.
+# After the fragments, so that the lists are complete; the checks that
+# read what other checks left in $(LOGS) run last.
 DEPS_PKGS := $(sort $(DEPS_PKGS))
+CHECK_TARGETS += $(CHECK_LAST_TARGETS)
 
 deps:
 	@$(SCRIPTS)/deps.sh install '$(LOGS)' $(DEPS_PKGS)

@@ -444,6 +444,7 @@ int main(int argc, char **argv)
         run_case(&c, guest_path);
     }
 
+    dump_coverage();
     return print_result();
 }
 

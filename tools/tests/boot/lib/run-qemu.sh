@@ -88,6 +88,9 @@ for f in "$xen" "$initrd" "$kernel"; do
 done
 
 xen_cmdline="console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all"
+# Room for the 'K' key's coverage tables in the console ring and on their
+# way out of the serial line (each is 16 KiB by default).
+xen_cmdline+=" conring_size=1M serial_tx_buffer=1M"
 xen_cmdline+=" dom0_mem=${dom0_mem}M"
 [ "$dom0" = pvh ] && xen_cmdline+=" dom0=pvh"
 xen_cmdline+=${xen_args:+ $xen_args}

@@ -35,6 +35,8 @@ extern xentoollog_logger *quiet_logger;
  * the failed check "open" and returns false.
  */
 bool open_handles(xentoollog_level level);
+#define COVERAGE_DRAIN_SECONDS 2
+void dump_coverage(void);
 /* Prints "N passed, M failed" and "RESULT: PASS|FAIL"; the exit status. */
 int print_result(void);
 

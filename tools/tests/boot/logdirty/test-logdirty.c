@@ -401,6 +401,7 @@ int main(int argc, char **argv)
     if ( hostile )
         run_hostile(only);
 
+    dump_coverage();
     return print_result();
 }
 

@@ -272,15 +272,22 @@ static unsigned int mm_lock_cover_hash(const void *a, const void *b,
     return h ^ (h >> 29);
 }
 
+/* Each class's kind by its level / 8 (levels are multiples of 8). */
+#define MM_LOCK_KIND_SLOT(n, l, k) [(l) / 8] = (k),
+static const uint8_t mm_lock_kind_by_slot[MM_LOCK_LEVEL_LIMIT / 8] = {
+    MM_LOCK_CLASSES(MM_LOCK_KIND_SLOT)
+};
+#undef MM_LOCK_KIND_SLOT
+
 static unsigned int mm_lock_cover_mode_of(const struct mm_lock_held *h,
                                           unsigned int cpu)
 {
-    const struct mm_lock_class *cls =
-        mm_lock_class_of(MM_LOCK_KEY_LEVEL(h->key));
+    unsigned int kind = mm_lock_kind_by_slot[
+        MM_LOCK_KEY_LEVEL(h->key) % MM_LOCK_LEVEL_LIMIT / 8];
 
-    if ( !cls || cls->kind == MM_LOCK_SPIN )
+    if ( kind == MM_LOCK_SPIN )
         return MM_COVER_LOCK;
-    if ( cls->kind == MM_LOCK_ORDER )
+    if ( kind == MM_LOCK_ORDER )
         return MM_COVER_ORDER;
 
     return ((const mm_rwlock_t *)h->lock)->locker == cpu ? MM_COVER_WRITE
@@ -513,7 +520,8 @@ static int __init cf_check mm_lock_init_checks(void)
 {
 #define MM_LOCK_CHECK(n, l, k)                        \
     BUILD_BUG_ON((l) < mm_lock_above_##n);            \
-    BUILD_BUG_ON((l) >= MM_LOCK_LEVEL_LIMIT);
+    BUILD_BUG_ON((l) >= MM_LOCK_LEVEL_LIMIT);         \
+    BUILD_BUG_ON((l) % 8);
     MM_LOCK_CLASSES(MM_LOCK_CHECK)
 #undef MM_LOCK_CHECK
     /* A key holds the top tier's level above a 16-bit domain id. */

@@ -1,0 +1,36 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Lock-order coverage of the boot tests (scripts/coverage/report.py): the
+# mm-lock sites of the patched tree that the debug boots reached, and the
+# nestings they saw, from the 'K' key's tables that each debug boot's
+# client prints at its end.
+#   make check-coverage   the report over the logs the debug boots left in
+#                         $(LOGS); `make check` runs it after them. On its
+#                         own it needs those boots to have run.
+
+COVERAGE_REPORT := $(TOP)/scripts/coverage/report.py
+COVERAGE_EXPECT_FAIL := $(SCRIPTS)/expect-fail.sh
+COVERAGE_BOOTS  := check-boot-debug-pvh check-boot-debug-pv \
+                   check-boot-reliability-debug-pvh check-boot-dm-debug-pvh \
+                   check-migrate-debug
+COVERAGE_LOGS   := $(COVERAGE_BOOTS:%=$(LOGS)/%.log)
+# A boot of a hypervisor without coverage (pristine 4.17 has no 'K' key).
+COVERAGE_CONTROL_LOG := $(LOGS)/check-boot-key-pristine-debug-pvh.log
+
+.PHONY: check-coverage
+CHECK_LAST_TARGETS += check-coverage
+
+check-coverage: $(XEN_PATCHED_STAMP) $(OUT)/debug/xen
+	@for log in $(COVERAGE_LOGS) $(COVERAGE_CONTROL_LOG); do \
+	    [ -s "$$log" ] || { echo "check-coverage: $$log is missing:" \
+	        "run the boot checks first ('make check' runs them before" \
+	        "this)" >&2; exit 1; }; \
+	done
+	@$(COVERAGE_EXPECT_FAIL) --log '$(LOGS)/check-coverage-negative.log' \
+	    --match 'no coverage dump' \
+	    --about 'the report on a boot without coverage' -- \
+	    $(COVERAGE_REPORT) --tree '$(XEN_PATCHED)/xen' \
+	    --config '$(OUT)/debug/.config' $(COVERAGE_CONTROL_LOG)
+	@status=0; $(COVERAGE_REPORT) --tree '$(XEN_PATCHED)/xen' \
+	    --config '$(OUT)/debug/.config' $(COVERAGE_LOGS) \
+	    >'$(LOGS)/check-coverage.log' || status=$$?; \
+	cat '$(LOGS)/check-coverage.log'; exit $$status

@@ -235,18 +235,21 @@ long long logdirty_simple_op(uint32_t domid, unsigned int op)
 
 /* Guests */
 
-int guest_create(struct guest *g, unsigned long mib,
-                 const xen_pfn_t *high, unsigned int nr_high)
+uint32_t any_domid(void)
 {
 #ifdef DOMID_ANY
     /* Since Xen 4.22 a domain id of 0 asks for dom0's id, not a free one. */
-    uint32_t domid = DOMID_ANY;
+    return DOMID_ANY;
 #else
-    uint32_t domid = 0;
+    return 0;
 #endif
+}
 
-    return guest_create_as(g, domid, XEN_DOMCTL_CDF_hap, XEN_X86_EMU_LAPIC,
-                           mib, high, nr_high);
+int guest_create(struct guest *g, unsigned long mib,
+                 const xen_pfn_t *high, unsigned int nr_high)
+{
+    return guest_create_as(g, any_domid(), XEN_DOMCTL_CDF_hap,
+                           XEN_X86_EMU_LAPIC, mib, high, nr_high);
 }
 
 int guest_create_as(struct guest *g, uint32_t domid, uint32_t paging_flags,
@@ -393,6 +396,11 @@ int logdirty_guest_setup(struct logdirty_guest *lg, unsigned long mib,
     memset(lg, 0, sizeof(*lg));
     if ( guest_create(&lg->g, mib, high, nr_high) )
         return -1;
+    return logdirty_guest_adopt(lg, enable);
+}
+
+int logdirty_guest_adopt(struct logdirty_guest *lg, bool enable)
+{
     lg->alive = true;
     lg->nr_gfns = lg->g.max_gfn + 1;
     lg->want = calloc((lg->nr_gfns + BITS_PER_LONG - 1) / BITS_PER_LONG,

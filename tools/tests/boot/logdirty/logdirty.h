@@ -122,6 +122,8 @@ long long logdirty_op(uint32_t domid, unsigned int op, struct dirty_bitmap *b,
                       xc_shadow_op_stats_t *stats);
 long long logdirty_simple_op(uint32_t domid, unsigned int op);
 
+/* The domain id that asks xc_domain_create() for a free one. */
+uint32_t any_domid(void);
 int guest_create(struct guest *g, unsigned long mib, const xen_pfn_t *high,
                  unsigned int nr_high);
 int guest_create_as(struct guest *g, uint32_t domid, uint32_t paging_flags,
@@ -145,6 +147,8 @@ int logdirty_guest_setup(struct logdirty_guest *lg, unsigned long mib,
  * The same, reporting "<check>.setup" as failed (and tearing down) if the
  * guest cannot be set up; true if it is ready.
  */
+/* The same for a guest created in lg->g by the caller (lg zeroed else). */
+int logdirty_guest_adopt(struct logdirty_guest *lg, bool enable);
 bool logdirty_guest_setup_checked(struct logdirty_guest *lg,
                                   const char *check, unsigned long mib,
                                   const xen_pfn_t *high,

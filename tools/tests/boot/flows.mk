@@ -1,0 +1,46 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# mm-lock flows beyond log-dirty (flows/test-flows.c): a shadow-paged HVM
+# guest under log-dirty, XEN_DMOP_track_dirty_vram on shadow and HAP
+# guests, populate-on-demand (mapping, target changes, decrease_reservation,
+# log-dirty), foreign mapping concurrent with CLEAN.
+#   make check-boot-flows-<variant>-<dom0>
+#           one boot of the client on that hypervisor variant and dom0
+#           mode; each must pass. pristine-debug (Xen 4.17 as Debian
+#           builds it) gives the verdicts our design must match: a flow
+#           that passes there and stops ours would be a false positive.
+
+FLOWS_SRC    := $(BOOT_DIR)/flows
+FLOWS_CLIENT := $(BOOT_BUILD)/test-flows
+FLOWS_INITRD := $(BOOT_BUILD)/flows-initramfs.cpio.gz
+FLOWS_CASES  := shadow vram pod foreign
+
+FLOWS_CHECKS := check-boot-flows-debug-pvh check-boot-flows-release-pvh \
+                check-boot-flows-pristine-debug-pvh check-boot-flows-debug-pv
+.PHONY: flows-initramfs $(FLOWS_CHECKS)
+CHECK_TARGETS += $(FLOWS_CHECKS)
+
+$(FLOWS_CLIENT): $(FLOWS_SRC)/test-flows.c $(BOOT_CLIENT_LIB)
+	$(boot_client_build)
+
+$(FLOWS_INITRD): $(FLOWS_CLIENT) $(BOOT_PACK_DEPS)
+	@$(call boot_pack_busybox,$(FLOWS_CLIENT),/bin/test-flows)
+
+flows-initramfs: $(FLOWS_INITRD)
+
+# $(call flows_run,VARIANT,DOM0,LOG-NAME)
+flows_run = $(BOOT_RUN_QEMU) --xen '$(OUT)/$(strip $(1))/xen' \
+    --initrd '$(FLOWS_INITRD)' --kernel '$(BOOT_KERNEL)' --dom0 $(strip $(2)) \
+    --expect pass --timeout $(BOOT_TIMEOUT) --log '$(LOGS)/$(strip $(3)).log' \
+    $(call boot_client_args,$(FLOWS_CASES))
+
+check-boot-flows-debug-pvh: $(OUT)/debug/xen $(FLOWS_INITRD)
+	@$(call flows_run,debug,pvh,$@)
+
+check-boot-flows-release-pvh: $(OUT)/release/xen $(FLOWS_INITRD)
+	@$(call flows_run,release,pvh,$@)
+
+check-boot-flows-pristine-debug-pvh: $(OUT)/pristine-debug/xen $(FLOWS_INITRD)
+	@$(call flows_run,pristine-debug,pvh,$@)
+
+check-boot-flows-debug-pv: $(OUT)/debug/xen $(FLOWS_INITRD)
+	@$(call flows_run,debug,pv,$@)

@@ -1,0 +1,452 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * test-flows: mm-lock flows beyond the log-dirty rounds, from dom0.
+ *
+ * Each case drives one family of lock nestings that the other boot tests
+ * do not reach, and checks what Xen answers:
+ *   shadow   a shadow-paged HVM guest (no CDF_hap) under log-dirty: CLEAN
+ *            returns exactly the pages marked through the device-model
+ *            interface, over two rounds (paging lock, the shadow p2m
+ *            and its page allocations);
+ *   vram     XEN_DMOP_track_dirty_vram from dom0 on a shadow guest (the
+ *            target's p2m, then paging, then the copy into dom0's p2m)
+ *            and on a HAP guest (range type changes under the p2m lock);
+ *   pod      populate-on-demand: a HAP guest whose memory is all PoD
+ *            entries, with a target below its size; dom0 maps PoD gfns
+ *            (populating them on demand: p2m, pod, page_alloc), the
+ *            target shrinks and grows, decrease_reservation runs on a
+ *            mix of populated and PoD gfns, and a log-dirty round runs;
+ *   foreign  foreign mapping of a guest's pages by one thread while
+ *            another runs CLEAN on it, then an exact CLEAN.
+ *
+ * usage: test-flows CASE...   (CASE: shadow | vram | pod | foreign)
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "logdirty.h"
+
+#define SHADOW_MIB          16
+#define VRAM_FIRST          0x100
+#define VRAM_NR             64
+#define VRAM_HOLE_FIRST     0x110
+#define VRAM_HOLE_NR        8
+#define POD_MIB             32
+#define POD_TARGET_MIB      16
+#define POD_MAPPED          64
+#define FOREIGN_MIB         16
+#define FOREIGN_SECONDS     5
+
+static xenforeignmemory_handle *fmem;
+
+/* A CLEAN whose bitmap is not looked at; <0 on error. */
+static long long clean(struct logdirty_guest *lg)
+{
+    xc_shadow_op_stats_t st;
+
+    return logdirty_op(lg->g.domid, XEN_DOMCTL_SHADOW_OP_CLEAN, &lg->bm, &st);
+}
+
+static uint32_t hvm_emulation(void)
+{
+    return XEN_X86_EMU_ALL & ~XEN_X86_EMU_VPCI;
+}
+
+/* Marks n random pages, CLEANs, and checks that CLEAN saw exactly them. */
+static void logdirty_rounds(struct logdirty_guest *lg, const char *tag,
+                            unsigned int rounds)
+{
+    char name[64];
+    unsigned int r;
+
+    for ( r = 1; r <= rounds; r++ )
+    {
+        struct bitmap_diff d;
+        bool ok;
+
+        logdirty_guest_forget_marks(lg);
+        snprintf(name, sizeof(name), "%s.round%u.mark", tag, r);
+        check(!logdirty_guest_mark_random(lg, 200, r), name,
+              "200 random pages marked through XEN_DMOP_modified_memory");
+        ok = logdirty_guest_clean_matches(lg, lg->want, &d);
+        snprintf(name, sizeof(name), "%s.round%u.clean", tag, r);
+        check(ok, name, "expected %lu dirty, got %lu (missing %lu, extra %lu)",
+              d.expected, d.got, d.missing, d.extra);
+    }
+}
+
+static void case_shadow(void)
+{
+    struct logdirty_guest lg;
+
+    memset(&lg, 0, sizeof(lg));
+    if ( guest_create_as(&lg.g, any_domid(), 0, hvm_emulation(), SHADOW_MIB, NULL, 0) ||
+         logdirty_guest_adopt(&lg, true) )
+    {
+        check(false, "shadow.setup", "%u MiB shadow HVM guest: %s",
+              SHADOW_MIB, strerror(errno));
+        logdirty_guest_teardown(&lg);
+        return;
+    }
+    check(true, "shadow.setup", "d%u: %u MiB shadow-paged HVM guest under "
+          "log-dirty", lg.g.domid, SHADOW_MIB);
+    /* The first CLEAN after enabling reports every page: start from it. */
+    clean(&lg);
+    logdirty_rounds(&lg, "shadow", 2);
+    logdirty_guest_teardown(&lg);
+}
+
+static void vram_calls(const char *tag, uint32_t domid, int want_first,
+                       const unsigned char *want_second)
+{
+    unsigned long bits[(VRAM_NR + BITS_PER_LONG - 1) / BITS_PER_LONG];
+    char name[64];
+    int rc;
+
+    memset(bits, 0xa5, sizeof(bits));
+    rc = xendevicemodel_track_dirty_vram(dmod, domid, VRAM_FIRST, VRAM_NR,
+                                         bits);
+    snprintf(name, sizeof(name), "%s.start", tag);
+    check(rc == want_first || (want_first < 0 && rc == -1 &&
+                               errno == -want_first),
+          name, "first call: rc=%d errno=%d (want %d)", rc,
+          rc ? errno : 0, want_first);
+
+    memset(bits, 0xa5, sizeof(bits));
+    rc = xendevicemodel_track_dirty_vram(dmod, domid, VRAM_FIRST, VRAM_NR,
+                                         bits);
+    snprintf(name, sizeof(name), "%s.bitmap", tag);
+    check(rc == 0 && !memcmp(bits, want_second, VRAM_NR / 8), name,
+          "second call: rc=%d errno=%d, bitmap %s", rc, rc ? errno : 0,
+          rc ? "not written" :
+          !memcmp(bits, want_second, VRAM_NR / 8) ? "as expected" :
+                                                     "differs");
+
+    rc = xendevicemodel_track_dirty_vram(dmod, domid, 0, 0, bits);
+    snprintf(name, sizeof(name), "%s.stop", tag);
+    check(rc == 0, name, "nr=0 stops tracking: rc=%d errno=%d", rc,
+          rc ? errno : 0);
+}
+
+static void case_vram(void)
+{
+    xen_pfn_t frames[2 * VRAM_FIRST];
+    unsigned char hole[VRAM_NR / 8] = { 0 }, clean[VRAM_NR / 8] = { 0 };
+    unsigned int i, n = 0;
+    struct guest g;
+
+    /* Shadow: frames below 2 * VRAM_FIRST but a hole in the VRAM range. */
+    for ( i = 0; i < ARRAY_SIZE(frames); i++ )
+        if ( i < VRAM_HOLE_FIRST || i >= VRAM_HOLE_FIRST + VRAM_HOLE_NR )
+            frames[n++] = i;
+    for ( i = VRAM_HOLE_FIRST - VRAM_FIRST;
+          i < VRAM_HOLE_FIRST - VRAM_FIRST + VRAM_HOLE_NR; i++ )
+        hole[i / 8] |= 1 << (i % 8);
+    if ( guest_create_as(&g, any_domid(), 0, hvm_emulation(), 0, frames,
+                         n) )
+        check(false, "vram.shadow.setup", "shadow guest: %s",
+              strerror(errno));
+    else
+    {
+        vram_calls("vram.shadow", g.domid, -ENODATA, hole);
+        xc_domain_destroy(xch, g.domid);
+    }
+
+    /* HAP: the first call reports every frame, the second none. */
+    if ( guest_create(&g, 4, NULL, 0) )
+        check(false, "vram.hap.setup", "HAP guest: %s", strerror(errno));
+    else
+    {
+        vram_calls("vram.hap", g.domid, 0, clean);
+        xc_domain_destroy(xch, g.domid);
+    }
+}
+
+static void *map_gfns(uint32_t domid, const xen_pfn_t *gfns, unsigned int n,
+                      int *errs)
+{
+    return xenforeignmemory_map(fmem, domid, PROT_READ | PROT_WRITE, n, gfns,
+                                errs);
+}
+
+static void pod_counts(const char *name, uint32_t domid, uint64_t *tot,
+                       uint64_t *cache, uint64_t *entries)
+{
+    int rc = xc_domain_get_pod_target(xch, domid, tot, cache, entries);
+
+    check(rc == 0, name, "tot_pages=%lu pod_cache=%lu pod_entries=%lu",
+          (unsigned long)*tot, (unsigned long)*cache,
+          (unsigned long)*entries);
+}
+
+static void case_pod(void)
+{
+    struct xen_domctl_createdomain create = {
+        .flags = XEN_DOMCTL_CDF_hvm | XEN_DOMCTL_CDF_hap,
+        .max_vcpus = 1,
+        .max_grant_frames = 1,
+        .grant_opts = XEN_DOMCTL_GRANT_version(1),
+        .arch = { .emulation_flags = hvm_emulation() },
+    };
+    unsigned long nr = POD_MIB * PAGES_PER_MIB, i;
+    uint64_t tot, cache, entries, before, before_entries;
+    xen_pfn_t *extents, mapped[POD_MAPPED], dropped[4];
+    int errs[POD_MAPPED];
+    uint32_t domid = any_domid();
+    unsigned char *p;
+    struct logdirty_guest lg;
+    bool zero = true;
+    int rc;
+
+    if ( xc_domain_create(xch, &domid, &create) ||
+         xc_domain_max_vcpus(xch, domid, 1) ||
+         xc_set_paging_mempool_size(xch, domid, 16 << 20) ||
+         xc_domain_setmaxmem(xch, domid, -1) )
+    {
+        check(false, "pod.create", "HVM guest: %s", strerror(errno));
+        return;
+    }
+
+    /* Every gfn a PoD entry, in 2 MiB extents, as libxenguest does. */
+    extents = calloc(nr / SUPERPAGE_PAGES, sizeof(*extents));
+    for ( i = 0; extents && i < nr / SUPERPAGE_PAGES; i++ )
+        extents[i] = i * SUPERPAGE_PAGES;
+    rc = extents ? xc_domain_populate_physmap_exact(
+                       xch, domid, nr / SUPERPAGE_PAGES, SUPERPAGE_ORDER,
+                       XENMEMF_populate_on_demand, extents) : -1;
+    free(extents);
+    check(rc == 0, "pod.populate", "d%u: %lu gfns as PoD entries: %s",
+          domid, nr, rc ? strerror(errno) : "ok");
+    if ( rc )
+        goto out;
+
+    rc = xc_domain_set_pod_target(xch, domid, POD_TARGET_MIB * PAGES_PER_MIB,
+                                  &tot, &cache, &entries);
+    check(rc == 0 && cache > 0, "pod.target", "target %u MiB: rc=%d "
+          "tot_pages=%lu pod_cache=%lu pod_entries=%lu", POD_TARGET_MIB, rc,
+          (unsigned long)tot, (unsigned long)cache, (unsigned long)entries);
+    if ( rc )
+        goto out;
+
+    /* dom0 maps PoD gfns, which populates them from the cache. */
+    for ( i = 0; i < POD_MAPPED; i++ )
+        mapped[i] = 3 * SUPERPAGE_PAGES + 7 * i;
+    p = map_gfns(domid, mapped, POD_MAPPED, errs);
+    for ( i = 0; p && i < POD_MAPPED; i++ )
+    {
+        unsigned long w;
+
+        if ( errs[i] )
+            break;
+        for ( w = 0; w < XC_PAGE_SIZE; w++ )
+            zero &= !p[i * XC_PAGE_SIZE + w];
+        p[i * XC_PAGE_SIZE] = 0x5a;
+    }
+    check(p && i == POD_MAPPED && zero, "pod.map", "%lu of %u PoD gfns "
+          "mapped by dom0 and populated with zeroed pages%s", i, POD_MAPPED,
+          p ? "" : " (map failed)");
+    if ( p )
+        xenforeignmemory_unmap(fmem, p, POD_MAPPED);
+    pod_counts("pod.after-map", domid, &tot, &cache, &entries);
+
+    /* Below tot_pages Xen keeps the cache and leaves it to the balloon. */
+    before = cache;
+    rc = xc_domain_set_pod_target(xch, domid,
+                                  POD_TARGET_MIB / 2 * PAGES_PER_MIB,
+                                  &tot, &cache, &entries);
+    check(rc == 0 && cache == before, "pod.shrink", "target %u MiB: rc=%d "
+          "tot_pages=%lu pod_cache=%lu (want the cache kept: %lu)",
+          POD_TARGET_MIB / 2, rc, (unsigned long)tot, (unsigned long)cache,
+          (unsigned long)before);
+    rc = xc_domain_set_pod_target(xch, domid,
+                                  (POD_TARGET_MIB + 8) * PAGES_PER_MIB,
+                                  &tot, &cache, &entries);
+    check(rc == 0 && cache == before + 8 * PAGES_PER_MIB, "pod.grow",
+          "target %u MiB: rc=%d tot_pages=%lu pod_cache=%lu (want %lu)",
+          POD_TARGET_MIB + 8, rc, (unsigned long)tot, (unsigned long)cache,
+          (unsigned long)(before + 8 * PAGES_PER_MIB));
+
+    /* Two populated (mapped above) and two PoD gfns. */
+    before = cache;
+    before_entries = entries;
+    dropped[0] = mapped[0];
+    dropped[1] = mapped[1];
+    dropped[2] = 9 * SUPERPAGE_PAGES + 1;
+    dropped[3] = 9 * SUPERPAGE_PAGES + 2;
+    rc = xc_domain_decrease_reservation_exact(xch, domid, 4, 0, dropped);
+    rc = rc ?: xc_domain_get_pod_target(xch, domid, &tot, &cache, &entries);
+    check(rc == 0 && entries == before_entries - 2 && cache == before + 2,
+          "pod.decrease", "2 populated and 2 PoD gfns released: rc=%d "
+          "errno=%d; pod_entries %lu -> %lu, the populated pages back in the "
+          "cache %lu -> %lu", rc, rc ? errno : 0,
+          (unsigned long)before_entries, (unsigned long)entries,
+          (unsigned long)before, (unsigned long)cache);
+
+    /* A log-dirty round on it: mark populated gfns, CLEAN sees them. */
+    memset(&lg, 0, sizeof(lg));
+    lg.g.domid = domid;
+    lg.g.low_pages = nr;
+    lg.g.max_gfn = nr - 1;
+    if ( logdirty_guest_adopt(&lg, true) )
+        check(false, "pod.logdirty", "enabling log-dirty: %s",
+              strerror(errno));
+    else
+    {
+        struct marker m = { .g = &lg.g, .expected = lg.want };
+        struct bitmap_diff d;
+        bool ok;
+
+        clean(&lg);
+        for ( i = 2; i < POD_MAPPED; i++ )
+            mark(&m, mapped[i], 1);
+        ok = m.failed_calls == 0 &&
+             logdirty_guest_clean_matches(&lg, lg.want, &d);
+        check(ok, "pod.logdirty", "%lu marked, CLEAN: expected %lu, got %lu "
+              "(missing %lu, extra %lu)", m.calls, d.expected, d.got,
+              d.missing, d.extra);
+        lg.alive = false;
+        logdirty_guest_teardown(&lg);
+    }
+
+ out:
+    xc_domain_destroy(xch, domid);
+}
+
+struct mapper {
+    uint32_t domid;
+    unsigned long nr_gfns, maps, failures;
+    volatile bool stop;
+};
+
+static void *mapper_thread(void *arg)
+{
+    struct mapper *m = arg;
+    uint64_t state = 0x1234;
+
+    while ( !m->stop )
+    {
+        xen_pfn_t gfns[16];
+        int errs[16];
+        unsigned int i;
+        void *p;
+
+        for ( i = 0; i < ARRAY_SIZE(gfns); i++ )
+            gfns[i] = prng_next(&state) % m->nr_gfns;
+        p = xenforeignmemory_map(fmem, m->domid, PROT_READ, ARRAY_SIZE(gfns),
+                                 gfns, errs);
+        if ( !p )
+        {
+            m->failures++;
+            continue;
+        }
+        xenforeignmemory_unmap(fmem, p, ARRAY_SIZE(gfns));
+        m->maps++;
+    }
+
+    return NULL;
+}
+
+static void case_foreign(void)
+{
+    struct logdirty_guest lg;
+    struct mapper m = { 0 };
+    pthread_t t;
+    unsigned long cleans = 0, clean_errors = 0;
+    double end;
+
+    if ( !logdirty_guest_setup_checked(&lg, "foreign", FOREIGN_MIB, NULL, 0,
+                                       true) )
+        return;
+    m.domid = lg.g.domid;
+    m.nr_gfns = lg.g.low_pages;
+    if ( pthread_create(&t, NULL, mapper_thread, &m) )
+    {
+        check(false, "foreign.thread", "pthread_create: %s", strerror(errno));
+        logdirty_guest_teardown(&lg);
+        return;
+    }
+    end = now_seconds() + FOREIGN_SECONDS;
+    while ( now_seconds() < end )
+    {
+        if ( clean(&lg) < 0 )
+            clean_errors++;
+        cleans++;
+    }
+    m.stop = true;
+    pthread_join(t, NULL);
+    check(m.maps > 0 && !m.failures && !clean_errors, "foreign.concurrent",
+          "%lu foreign mappings of 16 pages and %lu CLEANs in %u s, "
+          "%lu mapping and %lu CLEAN failures", m.maps, cleans,
+          FOREIGN_SECONDS, m.failures, clean_errors);
+    logdirty_rounds(&lg, "foreign", 1);
+    logdirty_guest_teardown(&lg);
+}
+
+static const struct {
+    const char *name;
+    void (*run)(void);
+} cases[] = {
+    { "shadow", case_shadow },
+    { "vram", case_vram },
+    { "pod", case_pod },
+    { "foreign", case_foreign },
+};
+
+int main(int argc, char **argv)
+{
+    int i;
+    unsigned int c;
+
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if ( argc < 2 )
+    {
+        fprintf(stderr, "usage: test-flows shadow|vram|pod|foreign...\n");
+        return 2;
+    }
+    for ( i = 1; i < argc; i++ )
+    {
+        for ( c = 0; c < ARRAY_SIZE(cases); c++ )
+            if ( !strcmp(argv[i], cases[c].name) )
+                break;
+        if ( c == ARRAY_SIZE(cases) )
+        {
+            fprintf(stderr, "test-flows: unknown case '%s'\n", argv[i]);
+            return 2;
+        }
+    }
+
+    if ( !open_handles(XTL_CRITICAL) )
+        return print_result();
+    fmem = xenforeignmemory_open(quiet_logger, 0);
+    if ( !fmem )
+    {
+        fail("CHECK open: FAIL xenforeignmemory_open: %s\n",
+             strerror(errno));
+        return print_result();
+    }
+
+    for ( i = 1; i < argc; i++ )
+        for ( c = 0; c < ARRAY_SIZE(cases); c++ )
+            if ( !strcmp(argv[i], cases[c].name) )
+            {
+                printf("== %s\n", cases[c].name);
+                cases[c].run();
+            }
+
+    dump_coverage();
+    return print_result();
+}
+
+/*
+ * Local variables:
+ * mode: C
+ * c-file-style: "BSD"
+ * c-basic-offset: 4
+ * indent-tabs-mode: nil
+ * End:
+ */

@@ -11,6 +11,7 @@ COVERAGE_REPORT := $(TOP)/scripts/coverage/report.py
 COVERAGE_EXPECT_FAIL := $(SCRIPTS)/expect-fail.sh
 COVERAGE_BOOTS  := check-boot-debug-pvh check-boot-debug-pv \
                    check-boot-reliability-debug-pvh check-boot-dm-debug-pvh \
+                   check-boot-flows-debug-pvh check-boot-flows-debug-pv \
                    check-migrate-debug
 COVERAGE_LOGS   := $(COVERAGE_BOOTS:%=$(LOGS)/%.log)
 # A boot of a hypervisor without coverage (pristine 4.17 has no 'K' key).

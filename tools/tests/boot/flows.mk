@@ -8,6 +8,10 @@
 #           mode; each must pass. pristine-debug (Xen 4.17 as Debian
 #           builds it) gives the verdicts our design must match: a flow
 #           that passes there and stops ours would be a false positive.
+#   make check-boot-flows-nobias-debug-pvh
+#           negative control: without the control-domain bias the first
+#           flow that copies into dom0 under a guest's lock must stop the
+#           host with our report.
 
 FLOWS_SRC    := $(BOOT_DIR)/flows
 FLOWS_CLIENT := $(BOOT_BUILD)/test-flows
@@ -15,7 +19,8 @@ FLOWS_INITRD := $(BOOT_BUILD)/flows-initramfs.cpio.gz
 FLOWS_CASES  := shadow vram pod foreign
 
 FLOWS_CHECKS := check-boot-flows-debug-pvh check-boot-flows-release-pvh \
-                check-boot-flows-pristine-debug-pvh check-boot-flows-debug-pv
+                check-boot-flows-pristine-debug-pvh check-boot-flows-debug-pv \
+                check-boot-flows-nobias-debug-pvh
 .PHONY: flows-initramfs $(FLOWS_CHECKS)
 CHECK_TARGETS += $(FLOWS_CHECKS)
 
@@ -27,11 +32,11 @@ $(FLOWS_INITRD): $(FLOWS_CLIENT) $(BOOT_PACK_DEPS)
 
 flows-initramfs: $(FLOWS_INITRD)
 
-# $(call flows_run,VARIANT,DOM0,LOG-NAME)
+# $(call flows_run,VARIANT,DOM0,LOG-NAME[,EXPECT])
 flows_run = $(BOOT_RUN_QEMU) --xen '$(OUT)/$(strip $(1))/xen' \
     --initrd '$(FLOWS_INITRD)' --kernel '$(BOOT_KERNEL)' --dom0 $(strip $(2)) \
-    --expect pass --timeout $(BOOT_TIMEOUT) --log '$(LOGS)/$(strip $(3)).log' \
-    $(call boot_client_args,$(FLOWS_CASES))
+    --expect $(or $(strip $(4)),pass) --timeout $(BOOT_TIMEOUT) \
+    --log '$(LOGS)/$(strip $(3)).log' $(call boot_client_args,$(FLOWS_CASES))
 
 check-boot-flows-debug-pvh: $(OUT)/debug/xen $(FLOWS_INITRD)
 	@$(call flows_run,debug,pvh,$@)
@@ -44,3 +49,6 @@ check-boot-flows-pristine-debug-pvh: $(OUT)/pristine-debug/xen $(FLOWS_INITRD)
 
 check-boot-flows-debug-pv: $(OUT)/debug/xen $(FLOWS_INITRD)
 	@$(call flows_run,debug,pv,$@)
+
+check-boot-flows-nobias-debug-pvh: $(OUT)/nobias-debug/xen $(FLOWS_INITRD)
+	@$(call flows_run,nobias-debug,pvh,$@,violation)

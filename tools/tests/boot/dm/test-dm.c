@@ -35,6 +35,7 @@
 
 #include "logdirty.h"
 
+#include <xen/arch-x86/hvm/start_info.h>
 #include <xen/hvm/save.h>
 
 #define DM_GUEST_DEFAULT    "/usr/lib/boot-test/dm-guest"
@@ -54,24 +55,11 @@
 #define X86_CR0_PE          0x00000001
 #define X86_CR0_ET          0x00000010
 
-static xenforeignmemory_handle *fmem;
-
 struct dm_case {
     const char *name;
     uint32_t dm_id, target_id;
 };
 
-/* The PVH start_info block (public/arch-x86/hvm/start_info.h). */
-struct pvh_start_info {
-    uint32_t magic;
-    uint32_t version;
-    uint32_t flags;
-    uint32_t nr_modules;
-    uint64_t modlist_paddr;
-    uint64_t cmdline_paddr;
-    uint64_t rsdp_paddr;
-};
-#define PVH_START_MAGIC     0x336ec578U
 
 /* Maps guest frames [first, first + nr) of domid for writing. */
 static void *map_frames(uint32_t domid, xen_pfn_t first, unsigned int nr)
@@ -167,12 +155,12 @@ static uint32_t load_elf(uint32_t domid, const char *path)
 
 static bool write_start_info(uint32_t domid, const char *cmdline)
 {
-    struct pvh_start_info *si = map_frames(domid, START_INFO_GFN, 1);
+    struct hvm_start_info *si = map_frames(domid, START_INFO_GFN, 1);
 
     if ( !si )
         return false;
     memset(si, 0, XC_PAGE_SIZE);
-    si->magic = PVH_START_MAGIC;
+    si->magic = XEN_HVM_START_MAGIC_VALUE;
     si->version = 0;
     si->cmdline_paddr = (START_INFO_GFN << XC_PAGE_SHIFT) + CMDLINE_OFFSET;
     snprintf((char *)si + CMDLINE_OFFSET, XC_PAGE_SIZE - CMDLINE_OFFSET,
@@ -426,13 +414,6 @@ int main(int argc, char **argv)
 
     if ( !open_handles(XTL_ERROR) )
         return print_result();
-    fmem = xenforeignmemory_open(quiet_logger, 0);
-    if ( !fmem )
-    {
-        fail("CHECK open: FAIL xenforeignmemory_open: %s\n",
-             strerror(errno));
-        return print_result();
-    }
 
     for ( i = 1; i < argc; i++, base += 10 )
     {

@@ -42,8 +42,6 @@
 #define FOREIGN_MIB         16
 #define FOREIGN_SECONDS     5
 
-static xenforeignmemory_handle *fmem;
-
 /* A CLEAN whose bitmap is not looked at; <0 on error. */
 static long long clean(struct logdirty_guest *lg)
 {
@@ -422,13 +420,6 @@ int main(int argc, char **argv)
 
     if ( !open_handles(XTL_CRITICAL) )
         return print_result();
-    fmem = xenforeignmemory_open(quiet_logger, 0);
-    if ( !fmem )
-    {
-        fail("CHECK open: FAIL xenforeignmemory_open: %s\n",
-             strerror(errno));
-        return print_result();
-    }
 
     for ( i = 1; i < argc; i++ )
         for ( c = 0; c < ARRAY_SIZE(cases); c++ )

@@ -489,7 +489,6 @@ static void hostile_wrong_domains(void)
  */
 static void hostile_dying_domain(void)
 {
-    xenforeignmemory_handle *fmem = xenforeignmemory_open(quiet_logger, 0);
     struct logdirty_guest lg;
     xc_shadow_op_stats_t st;
     xen_pfn_t gfn = 0;
@@ -499,7 +498,7 @@ static void hostile_dying_domain(void)
     long long rc;
     int err = 0, e;
 
-    if ( !fmem || logdirty_guest_setup(&lg, 16, NULL, 0, true) )
+    if ( logdirty_guest_setup(&lg, 16, NULL, 0, true) )
     {
         fail("CHECK hostile.dying.setup: FAIL %d - %s\n", errno,
              strerror(errno));
@@ -554,8 +553,6 @@ static void hostile_dying_domain(void)
  out:
     if ( map )
         xenforeignmemory_unmap(fmem, map, 1);
-    if ( fmem )
-        xenforeignmemory_close(fmem);
     logdirty_guest_teardown(&lg);
     check_normal_round("dying");
 }

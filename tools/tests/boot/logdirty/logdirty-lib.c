@@ -14,6 +14,7 @@
 unsigned int nr_failures, nr_passes;
 xc_interface *xch;
 xendevicemodel_handle *dmod;
+xenforeignmemory_handle *fmem;
 xentoollog_logger *quiet_logger;
 
 bool open_handles(xentoollog_level level)
@@ -22,10 +23,11 @@ bool open_handles(xentoollog_level level)
         xtl_createlogger_stdiostream(stderr, level, 0);
     xch = xc_interface_open(quiet_logger, quiet_logger, 0);
     dmod = xendevicemodel_open(quiet_logger, 0);
-    if ( xch && dmod )
+    fmem = xenforeignmemory_open(quiet_logger, 0);
+    if ( xch && dmod && fmem )
         return true;
-    fail("CHECK open: FAIL xc_interface_open/xendevicemodel_open: "
-         "%d - %s\n", errno, strerror(errno));
+    fail("CHECK open: FAIL xc_interface_open/xendevicemodel_open/"
+         "xenforeignmemory_open: %d - %s\n", errno, strerror(errno));
     return false;
 }
 

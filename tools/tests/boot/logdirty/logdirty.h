@@ -28,6 +28,7 @@ extern unsigned int nr_failures, nr_passes;
 
 extern xc_interface *xch;
 extern xendevicemodel_handle *dmod;
+extern xenforeignmemory_handle *fmem;
 extern xentoollog_logger *quiet_logger;
 
 /*

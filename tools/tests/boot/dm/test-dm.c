@@ -132,7 +132,8 @@ static uint32_t load_elf(uint32_t domid, const char *path)
 
         if ( ph->p_type != PT_LOAD )
             continue;
-        if ( ph->p_filesz > ph->p_memsz || ph->p_offset + ph->p_filesz > size ||
+        if ( ph->p_filesz > ph->p_memsz ||
+             ph->p_offset + ph->p_filesz > size ||
              ph->p_paddr + ph->p_memsz > (DM_MIB << 20) )
         {
             printf("%s: segment %u does not fit\n", path, i);

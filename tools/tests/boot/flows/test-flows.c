@@ -17,9 +17,11 @@
  *            target shrinks and grows, decrease_reservation runs on a
  *            mix of populated and PoD gfns, and a log-dirty round runs;
  *   foreign  foreign mapping of a guest's pages by one thread while
- *            another runs CLEAN on it, then an exact CLEAN.
+ *            another runs CLEAN on it, then an exact CLEAN;
+ *   ioreq    an ioreq server that claims HVMMEM_ioreq_server, and
+ *            set_mem_type to that type and back.
  *
- * usage: test-flows CASE...   (CASE: shadow | vram | pod | foreign)
+ * usage: test-flows CASE...   (CASE: shadow | vram | pod | foreign | ioreq)
  */
 #include <errno.h>
 #include <pthread.h>
@@ -83,7 +85,8 @@ static void case_shadow(void)
     struct logdirty_guest lg;
 
     memset(&lg, 0, sizeof(lg));
-    if ( guest_create_as(&lg.g, any_domid(), 0, hvm_emulation(), SHADOW_MIB, NULL, 0) ||
+    if ( guest_create_as(&lg.g, any_domid(), 0, hvm_emulation(), SHADOW_MIB,
+                         NULL, 0) ||
          logdirty_guest_adopt(&lg, true) )
     {
         check(false, "shadow.setup", "%u MiB shadow HVM guest: %s",
@@ -385,6 +388,54 @@ static void case_foreign(void)
     logdirty_guest_teardown(&lg);
 }
 
+/*
+ * An ioreq server that claims a memory type: set_mem_type to and from
+ * HVMMEM_ioreq_server changes p2m types under the target's p2m lock.
+ */
+static void case_ioreq(void)
+{
+    struct guest g;
+    ioservid_t id;
+    int rc;
+
+    if ( guest_create_as(&g, any_domid(), XEN_DOMCTL_CDF_hap,
+                         hvm_emulation(), 16, NULL, 0) )
+    {
+        check(false, "ioreq.setup", "HVM guest: %s", strerror(errno));
+        return;
+    }
+    rc = xendevicemodel_create_ioreq_server(dmod, g.domid,
+                                            HVM_IOREQSRV_BUFIOREQ_OFF, &id);
+    check(rc == 0, "ioreq.create", "d%u: rc=%d errno=%d", g.domid, rc,
+          rc ? errno : 0);
+    if ( rc )
+        goto out;
+    rc = xendevicemodel_map_io_range_to_ioreq_server(dmod, g.domid, id, 1,
+                                                     0xf0000000, 0xf0000fff);
+    check(rc == 0, "ioreq.map-mmio", "rc=%d errno=%d", rc, rc ? errno : 0);
+    rc = xendevicemodel_map_mem_type_to_ioreq_server(
+             dmod, g.domid, id, HVMMEM_ioreq_server,
+             XEN_DMOP_IOREQ_MEM_ACCESS_WRITE);
+    check(rc == 0, "ioreq.claim-type", "rc=%d errno=%d", rc, rc ? errno : 0);
+    rc = xendevicemodel_set_ioreq_server_state(dmod, g.domid, id, 1);
+    check(rc == 0, "ioreq.enable", "rc=%d errno=%d", rc, rc ? errno : 0);
+    rc = xendevicemodel_set_mem_type(dmod, g.domid, HVMMEM_ioreq_server,
+                                     0x200, 16);
+    check(rc == 0, "ioreq.set-type", "16 gfns to HVMMEM_ioreq_server: rc=%d "
+          "errno=%d", rc, rc ? errno : 0);
+    rc = xendevicemodel_set_mem_type(dmod, g.domid, HVMMEM_ram_rw, 0x200, 16);
+    check(rc == 0, "ioreq.reset-type", "back to HVMMEM_ram_rw: rc=%d "
+          "errno=%d", rc, rc ? errno : 0);
+    rc = xendevicemodel_map_mem_type_to_ioreq_server(
+             dmod, g.domid, id, HVMMEM_ioreq_server, 0);
+    check(rc == 0, "ioreq.release-type", "rc=%d errno=%d", rc,
+          rc ? errno : 0);
+    rc = xendevicemodel_destroy_ioreq_server(dmod, g.domid, id);
+    check(rc == 0, "ioreq.destroy", "rc=%d errno=%d", rc, rc ? errno : 0);
+ out:
+    xc_domain_destroy(xch, g.domid);
+}
+
 static const struct {
     const char *name;
     void (*run)(void);
@@ -393,6 +444,7 @@ static const struct {
     { "vram", case_vram },
     { "pod", case_pod },
     { "foreign", case_foreign },
+    { "ioreq", case_ioreq },
 };
 
 int main(int argc, char **argv)
@@ -403,7 +455,8 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0);
     if ( argc < 2 )
     {
-        fprintf(stderr, "usage: test-flows shadow|vram|pod|foreign...\n");
+        fprintf(stderr,
+                "usage: test-flows shadow|vram|pod|foreign|ioreq...\n");
         return 2;
     }
     for ( i = 1; i < argc; i++ )

@@ -261,6 +261,8 @@ int guest_create_as(struct guest *g, uint32_t domid, uint32_t paging_flags,
     struct xen_domctl_createdomain create = {
         .flags = XEN_DOMCTL_CDF_hvm | paging_flags,
         .max_vcpus = 1,
+        /* An ioreq server binds an event channel in the guest. */
+        .max_evtchn_port = 63,
         .max_grant_frames = 1,
         .grant_opts = XEN_DOMCTL_GRANT_version(1),
         .arch = {

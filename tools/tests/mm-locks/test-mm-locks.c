@@ -329,7 +329,7 @@ static const struct test_case hand_cases[] = {
       "log:mm-cover: site do_acquire paging lock;"
       "log:mm-cover: site do_acquire p2m+control write;"
       "log:mm-cover: edge do_acquire paging lock > do_acquire p2m+control"
-      " write cross=1 tiebreak=0 tier=1 xen417=rejects;"
+      " write cross=1 tiebreak=0 tier=1 xen417=accepts;"
       "log:mm-cover: end sites=", UP_KEY },
     { "coverage marks a nesting ordered by the tie-break",
       "+p2m d1; +p2m d2; -p2m d2; -p2m d1; key:K;"
@@ -345,6 +345,11 @@ static const struct test_case hand_cases[] = {
       "log:mm-cover: site do_acquire p2m+dm read;"
       "log:mm-cover: edge do_acquire p2m write > do_acquire p2m+dm read"
       " cross=1 tiebreak=0 tier=1 xen417=accepts", UP_KEY },
+    { "coverage: an altp2m view's copy into its device model, which Xen "
+      "4.17 rejects",
+      "dom:1:1:-:2; +altp2m d2; +p2m d1 r; -p2m d1 r; -altp2m d2; key:K;"
+      "log:mm-cover: edge do_acquire altp2m write > do_acquire p2m+dm read"
+      " cross=1 tiebreak=0 tier=1 xen417=rejects", UP_KEY },
     { "record overflow BUGs with a message",
       "+nestedp2m d1; +nestedp2m d2; +nestedp2m d3; +p2m d1; +p2m d1.1;"
       "+p2m d2; +p2m d2.1; +p2m d3; +p2m d3.1; +altp2mlist d1;"

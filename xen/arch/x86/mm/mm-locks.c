@@ -430,6 +430,16 @@ void mm_lock_cover(const struct mm_lock_held *top, unsigned int key,
     mm_lock_cover_edge(&edge);
 }
 
+/*
+ * The level Xen 4.17 gives a lock: its class level, plus 65 (its
+ * MM_LOCK_ORDER_MAX + 1) for the control domain's; no device-model tier.
+ */
+static unsigned int mm_lock_level_417(unsigned int level)
+{
+    return level % MM_LOCK_LEVEL_LIMIT +
+           (MM_LOCK_TIER_OF(level) == MM_LOCK_TIER_CONTROL ? 65 : 0);
+}
+
 /* "p2m", "p2m+dm", "p2m+control": a class and the tier it was taken in. */
 static const char *mm_lock_cover_name(char *buf, unsigned int level)
 {
@@ -449,8 +459,9 @@ static const char *mm_lock_cover_name(char *buf, unsigned int level)
  * tiebreak, the same level in two domains (ordered by domain id); tier, a
  * class not above the held one, in a higher tier (the control domain's or
  * a device model's); xen417, whether Xen 4.17's rule (one level per CPU,
- * raised by write and spin locks only, no tie-break), judged against the
- * highest lock held, would have rejected it.
+ * raised by write and spin locks only, the control-domain bias, no
+ * device-model tier, no tie-break), judged against the highest lock held,
+ * would have rejected it.
  */
 static void cf_check mm_lock_cover_dump(unsigned char key)
 {
@@ -475,23 +486,25 @@ static void cf_check mm_lock_cover_dump(unsigned char key)
         const struct mm_lock_edge *e = &mm_lock_edges[i];
         unsigned int raw_from = e->from_level % MM_LOCK_LEVEL_LIMIT;
         unsigned int raw_to = e->to_level % MM_LOCK_LEVEL_LIMIT;
+        bool tiebreak, tier, rejected_417;
 
         if ( !ACCESS_ONCE(e->to_func) )
             continue;
         smp_rmb();
         nr_edges++;
+        tiebreak = e->cross && e->from_level == e->to_level;
+        tier = MM_LOCK_TIER_OF(e->to_level) > MM_LOCK_TIER_OF(e->from_level) &&
+               raw_to <= raw_from;
+        rejected_417 = e->from_mode != MM_COVER_READ &&
+                       mm_lock_level_417(e->from_level) >
+                       mm_lock_level_417(e->to_level);
         printk("mm-cover: edge %s %s %s > %s %s %s cross=%u tiebreak=%u"
                " tier=%u xen417=%s %u\n",
                e->from_func ?: "?", mm_lock_cover_name(from, e->from_level),
                mm_lock_cover_modes[e->from_mode], e->to_func,
                mm_lock_cover_name(to, e->to_level),
-               mm_lock_cover_modes[e->to_mode], e->cross,
-               e->cross && e->from_level == e->to_level,
-               MM_LOCK_TIER_OF(e->to_level) > MM_LOCK_TIER_OF(e->from_level) &&
-               raw_to <= raw_from,
-               e->from_mode != MM_COVER_READ && raw_to < raw_from
-               ? "rejects" : "accepts",
-               atomic_read(&e->count));
+               mm_lock_cover_modes[e->to_mode], e->cross, tiebreak, tier,
+               rejected_417 ? "rejects" : "accepts", atomic_read(&e->count));
     }
     printk("mm-cover: end sites=%u edges=%u dropped=%u\n", nr_sites,
            nr_edges, atomic_read(&mm_lock_cover_dropped));

@@ -331,6 +331,10 @@ static const struct test_case hand_cases[] = {
       "log:mm-cover: edge do_acquire paging lock > do_acquire p2m+control"
       " write cross=1 tiebreak=0 tier=1 xen417=accepts;"
       "log:mm-cover: end sites=", UP_KEY },
+    { "coverage counts a re-take as its site, nesting nothing",
+      "+paging d1 R; +paging d1 R; -paging d1 R; -paging d1 R; key:K;"
+      "log:mm-cover: site do_acquire paging again;"
+      "nolog:> do_acquire paging again", UP_KEY },
     { "coverage marks a nesting ordered by the tie-break",
       "+p2m d1; +p2m d2; -p2m d2; -p2m d1; key:K;"
       "log:mm-cover: edge do_acquire p2m write > do_acquire p2m write"

@@ -234,10 +234,12 @@ void mm_lock_release_slow(const void *lock, unsigned int key)
 /* How a lock was held: a spin lock, read or write, or an order constraint. */
 enum mm_lock_cover_mode {
     MM_COVER_LOCK, MM_COVER_READ, MM_COVER_WRITE, MM_COVER_ORDER,
+    MM_COVER_AGAIN,             /* re-taken by the CPU that holds it */
 };
 static const char *const mm_lock_cover_modes[] = {
     [MM_COVER_LOCK] = "lock", [MM_COVER_READ] = "read",
     [MM_COVER_WRITE] = "write", [MM_COVER_ORDER] = "order",
+    [MM_COVER_AGAIN] = "again",
 };
 
 struct mm_lock_site {
@@ -438,6 +440,11 @@ static unsigned int mm_lock_level_417(unsigned int level)
 {
     return level % MM_LOCK_LEVEL_LIMIT +
            (MM_LOCK_TIER_OF(level) == MM_LOCK_TIER_CONTROL ? 65 : 0);
+}
+
+void mm_lock_cover_again(unsigned int key, const char *func)
+{
+    mm_lock_cover_site(func, MM_LOCK_KEY_LEVEL(key), MM_COVER_AGAIN);
 }
 
 /* "p2m", "p2m+dm", "p2m+control": a class and the tier it was taken in. */

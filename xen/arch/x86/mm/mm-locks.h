@@ -265,8 +265,11 @@ const char *mm_lock_holder(const void *lock);
 #ifdef CONFIG_DEBUG
 void mm_lock_cover(const struct mm_lock_held *top, unsigned int key,
                    const void *lock, const char *func);
+/* A re-take of a lock this CPU holds: a site reached, nothing nested. */
+void mm_lock_cover_again(unsigned int key, const char *func);
 #else
 #define mm_lock_cover(top, key, lock, func) ((void)0)
+#define mm_lock_cover_again(key, func)      ((void)0)
 #endif
 
 /* What a tier adds to a key. */
@@ -378,6 +381,7 @@ static always_inline void _mm_lock(const struct domain *d, mm_lock_t *l,
 
     if ( rec && mm_locked_by_me(l) )
     {
+        mm_lock_cover_again(_mm_dom_key(d, level), func);
         _mm_rspin_lock(&l->lock);
         return;
     }
@@ -426,7 +430,10 @@ static always_inline void _mm_write_lock(const struct domain *d,
         _mm_push(c, key, l, func);
     }
     else
+    {
+        mm_lock_cover_again(_mm_dom_key(d, level), func);
         block_lock_speculation();
+    }
     l->recurse_count++;
 }
 

@@ -80,6 +80,21 @@ static void logdirty_rounds(struct logdirty_guest *lg, const char *tag,
     }
 }
 
+/* The paging pool through the shadow-op interface, as old toolstacks do. */
+static void grow_allocation(const char *name, uint32_t domid)
+{
+    unsigned int mb = 0, was;
+    int rc = xc_shadow_control(xch, domid,
+                               XEN_DOMCTL_SHADOW_OP_GET_ALLOCATION, &mb, 0);
+
+    was = mb;
+    mb += 1;
+    rc = rc ?: xc_shadow_control(xch, domid,
+                                 XEN_DOMCTL_SHADOW_OP_SET_ALLOCATION, &mb, 0);
+    check(rc == 0 && mb == was + 1, name, "paging pool %u MiB -> %u MiB: "
+          "rc=%d errno=%d", was, mb, rc, rc ? errno : 0);
+}
+
 static void case_shadow(void)
 {
     struct logdirty_guest lg;
@@ -99,6 +114,9 @@ static void case_shadow(void)
     /* The first CLEAN after enabling reports every page: start from it. */
     clean(&lg);
     logdirty_rounds(&lg, "shadow", 2);
+    grow_allocation("shadow.allocation", lg.g.domid);
+    check(logdirty_simple_op(lg.g.domid, XEN_DOMCTL_SHADOW_OP_OFF) == 0,
+          "shadow.logdirty-off", "log-dirty disabled: errno=%d", errno);
     logdirty_guest_teardown(&lg);
 }
 
@@ -137,7 +155,7 @@ static void vram_calls(const char *tag, uint32_t domid, int want_first,
 static void case_vram(void)
 {
     xen_pfn_t frames[2 * VRAM_FIRST];
-    unsigned char hole[VRAM_NR / 8] = { 0 }, clean[VRAM_NR / 8] = { 0 };
+    unsigned char hole[VRAM_NR / 8] = { 0 }, none[VRAM_NR / 8] = { 0 };
     unsigned int i, n = 0;
     struct guest g;
 
@@ -163,7 +181,8 @@ static void case_vram(void)
         check(false, "vram.hap.setup", "HAP guest: %s", strerror(errno));
     else
     {
-        vram_calls("vram.hap", g.domid, 0, clean);
+        vram_calls("vram.hap", g.domid, 0, none);
+        grow_allocation("vram.hap.allocation", g.domid);
         xc_domain_destroy(xch, g.domid);
     }
 }

@@ -13,9 +13,9 @@ The coverage: the 'K' key's tables ("mm-cover: site|edge|end" lines, from
 mm-locks.c in a debug build) in the serial logs given.  A site is reached
 when a log counts an acquisition of one of its classes in its function.
 
-usage: report.py --tree XEN_DIR --config DOT_CONFIG LOG...
-Exits 1 when a log holds no complete dump or a dump dropped entries,
-2 on bad usage.
+usage: report.py --tree XEN_DIR --config DOT_CONFIG [--min-percent P] LOG...
+Exits 1 when a log holds no complete dump, a dump dropped entries, or
+fewer than P% of the reachable sites were reached; 2 on bad usage.
 """
 
 import argparse
@@ -231,6 +231,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     ap.add_argument('--tree', required=True)
     ap.add_argument('--config', required=True)
+    ap.add_argument('--min-percent', type=float, default=0.0)
     ap.add_argument('logs', nargs='+')
     args = ap.parse_args()
 
@@ -290,6 +291,9 @@ def main():
                                'no workload reaches it')
         print(f'    {s.file}:{s.line} {s.func} {s.wrapper}: {why}')
 
+    if pct < args.min_percent:
+        problems.append(f'{pct:.0f}% of the reachable sites reached, below '
+                        f'the {args.min_percent:.0f}% required')
     for p in problems:
         print(f'report.py: {p}', file=sys.stderr)
     return 1 if problems else 0

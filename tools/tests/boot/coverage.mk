@@ -16,6 +16,9 @@ COVERAGE_BOOTS  := check-boot-debug-pvh check-boot-debug-pv \
 COVERAGE_LOGS   := $(COVERAGE_BOOTS:%=$(LOGS)/%.log)
 # A boot of a hypervisor without coverage (pristine 4.17 has no 'K' key).
 COVERAGE_CONTROL_LOG := $(LOGS)/check-boot-key-pristine-debug-pvh.log
+# Of the sites outside unreachable and compiled-out code, the share the
+# boots must reach.
+COVERAGE_MIN_PERCENT ?= 60
 
 .PHONY: check-coverage
 CHECK_LAST_TARGETS += check-coverage
@@ -31,7 +34,13 @@ check-coverage: $(XEN_PATCHED_STAMP) $(OUT)/debug/xen
 	    --about 'the report on a boot without coverage' -- \
 	    $(COVERAGE_REPORT) --tree '$(XEN_PATCHED)/xen' \
 	    --config '$(OUT)/debug/.config' $(COVERAGE_CONTROL_LOG)
+	@$(COVERAGE_EXPECT_FAIL) --log '$(LOGS)/check-coverage-negative-min.log' \
+	    --match 'below the 100% required' \
+	    --about 'the report asked for every reachable site' -- \
+	    $(COVERAGE_REPORT) --tree '$(XEN_PATCHED)/xen' \
+	    --config '$(OUT)/debug/.config' --min-percent 100 $(COVERAGE_LOGS)
 	@status=0; $(COVERAGE_REPORT) --tree '$(XEN_PATCHED)/xen' \
-	    --config '$(OUT)/debug/.config' $(COVERAGE_LOGS) \
+	    --config '$(OUT)/debug/.config' \
+	    --min-percent $(COVERAGE_MIN_PERCENT) $(COVERAGE_LOGS) \
 	    >'$(LOGS)/check-coverage.log' || status=$$?; \
 	cat '$(LOGS)/check-coverage.log'; exit $$status

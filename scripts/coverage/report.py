@@ -61,7 +61,8 @@ UNREACHED_WHY = [
     (re.compile(r'nested|np2m'),
      'nested HVM: no workload runs a guest hypervisor'),
     (re.compile(r'pod|populate_on_demand|decrease_reservation'),
-     'populate-on-demand: no workload runs a PoD guest'),
+     'populate-on-demand: off the PoD workload\'s path (sweeps, broken '
+     'pages)'),
     (re.compile(r'audit'), 'the p2m audit domctl: no workload runs it'),
 ]
 # Files whose whole content a Kconfig symbol builds.

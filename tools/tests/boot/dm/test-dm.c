@@ -229,20 +229,26 @@ static bool set_entry_state(uint32_t domid, uint32_t entry)
                                      sizeof(ctx));
 }
 
-/* Appends what Xen's console ring gained since *index to buf. */
-static void console_read(char *buf, size_t size, size_t *used,
-                         uint32_t *index)
+/*
+ * Appends what Xen's console ring gained since *index to buf (at most a
+ * chunk a call); returns how much the ring gave.
+ */
+static unsigned int console_read(char *buf, size_t size, size_t *used,
+                                 uint32_t *index)
 {
     static char chunk[CONSOLE_CHUNK];
-    unsigned int n = sizeof(chunk) - 1;
+    unsigned int n = sizeof(chunk) - 1, got;
 
     if ( xc_readconsolering(xch, chunk, &n, 0, 1, index) )
-        return;
+        return 0;
+    got = n;
     if ( n > size - 1 - *used )
         n = size - 1 - *used;
     memcpy(buf + *used, chunk, n);
     *used += n;
     buf[*used] = '\0';
+
+    return got;
 }
 
 /* The line of the log that starts with prefix, copied to out. */
@@ -337,7 +343,9 @@ static void run_case(const struct dm_case *c, const char *guest_path)
           c->dm_id, entry, c->target_id);
 
     /* Skip what the ring holds already: read from its end onwards. */
-    console_read(log, sizeof(log), &used, &index);
+    do {
+        used = 0;
+    } while ( console_read(log, sizeof(log), &used, &index) );
     used = 0;
     log[0] = '\0';
     if ( xc_domain_unpause(xch, c->dm_id) )

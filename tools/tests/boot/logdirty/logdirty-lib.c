@@ -38,16 +38,25 @@ bool open_handles(xentoollog_level level)
  * drain keeps dom0's power-off from cutting the dump short.  Release and
  * pristine builds have no such key, and nothing is printed.
  */
+const char *console_ring(void)
+{
+    /* Twice the ring run-qemu.sh asks Xen for (conring_size=1M). */
+    static char ring[(2U << 20) + 1];
+    unsigned int size = sizeof(ring) - 1;
+
+    if ( xc_readconsolering(xch, ring, &size, 0, 0, NULL) )
+        return NULL;
+    ring[size] = '\0';
+
+    return ring;
+}
+
 void dump_coverage(void)
 {
-    static char ring[1 << 20];
-    unsigned int size = sizeof(ring) - 1;
-    const char *dump;
+    const char *ring, *dump;
 
-    if ( xc_send_debug_keys(xch, "K") ||
-         xc_readconsolering(xch, ring, &size, 0, 0, NULL) )
+    if ( xc_send_debug_keys(xch, "K") || !(ring = console_ring()) )
         return;
-    ring[size] = '\0';
     dump = strstr(ring, "mm-cover: end ");
     if ( !dump )
         return;

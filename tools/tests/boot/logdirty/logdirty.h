@@ -38,6 +38,8 @@ extern xentoollog_logger *quiet_logger;
 bool open_handles(xentoollog_level level);
 #define COVERAGE_DRAIN_SECONDS 2
 void dump_coverage(void);
+/* Xen's whole console ring, oldest first, NUL-terminated; NULL on error. */
+const char *console_ring(void);
 /* Prints "N passed, M failed" and "RESULT: PASS|FAIL"; the exit status. */
 int print_result(void);
 

@@ -297,19 +297,13 @@ static unsigned long parse_number(const char *prog, const char *s,
  */
 static void check_debug_key(void)
 {
-    static char ring[1 << 16];
-    char *buf = ring;
-    unsigned int size = sizeof(ring) - 1;
-    const char *dump = NULL;
+    const char *ring = NULL, *dump = NULL;
     int rc = xc_send_debug_keys(xch, "k");
 
+    if ( !rc && !(ring = console_ring()) )
+        rc = -1;
     if ( !rc )
-        rc = xc_readconsolering(xch, buf, &size, 0, 0, NULL);
-    if ( !rc )
-    {
-        ring[size] = '\0';
         dump = strstr(ring, "dumping mm locks held on each CPU");
-    }
     check(dump && strstr(dump, "CPU0 holds no mm locks"), "debug-key", "%s",
           rc ? strerror(errno)
              : dump ? "'k' dumped every CPU's mm locks"

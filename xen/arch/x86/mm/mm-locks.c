@@ -221,15 +221,15 @@ void mm_lock_release_slow(const void *lock, unsigned int key)
 
 #ifdef CONFIG_DEBUG
 /*
- * Coverage tables, filled by mm_lock_cover() and printed by the 'K' key.
- * Entries are only ever added: a writer fills one under mm_lock_cover_lock
- * and publishes it by setting its function last, so a lookup that finds
- * its entry (the common case) takes no lock, and the key reads the tables
- * without stopping anyone.  Once a table is full, what does not fit is
- * counted as dropped.
+ * The coverage table, filled by mm_lock_cover() and printed by the 'K'
+ * key: one open-addressed table of sites and nestings.  Entries are only
+ * ever added: a writer fills one under mm_lock_cover_lock and publishes it
+ * by setting its function last, so a lookup that finds its entry (the
+ * common case) takes no lock, and the key reads the table without
+ * stopping anyone.  Once it is full, what does not fit is counted as
+ * dropped.
  */
-#define MM_LOCK_COVER_SITES 1024        /* powers of 2 */
-#define MM_LOCK_COVER_EDGES 2048
+#define MM_LOCK_COVER_ENTRIES 4096      /* sites and nestings */
 
 /* How a lock was held: a spin lock, read or write, or an order constraint. */
 enum mm_lock_cover_mode {
@@ -242,34 +242,30 @@ static const char *const mm_lock_cover_modes[] = {
     [MM_COVER_AGAIN] = "again",
 };
 
-struct mm_lock_site {
-    const char *func;               /* set last: the entry is published */
-    unsigned int level;             /* tier and class level */
-    unsigned int mode;
-    atomic_t count;
-};
-
-struct mm_lock_edge {
+/*
+ * A site, or a nesting of a new lock ("to") inside the highest held one
+ * ("from").  A site is the entry with no "from": from_level 0, which no
+ * held lock has.
+ */
+struct mm_lock_cover_entry {
     const char *to_func;            /* set last: the entry is published */
     const char *from_func;
-    unsigned int from_level, to_level;
+    unsigned int from_level, to_level;  /* tier and class level */
     unsigned int from_mode, to_mode;
     bool cross;                     /* the two locks' domains differ */
     atomic_t count;
 };
 
-static struct mm_lock_site mm_lock_sites[MM_LOCK_COVER_SITES];
-static struct mm_lock_edge mm_lock_edges[MM_LOCK_COVER_EDGES];
+static struct mm_lock_cover_entry mm_lock_cover_table[MM_LOCK_COVER_ENTRIES];
 static atomic_t mm_lock_cover_dropped;
 static DEFINE_SPINLOCK(mm_lock_cover_lock);
 
-static unsigned int mm_lock_cover_hash(const void *a, const void *b,
-                                       unsigned int level)
+static unsigned int mm_lock_cover_hash(const struct mm_lock_cover_entry *e)
 {
-    unsigned long h = (unsigned long)a * 0x9e3779b97f4a7c15UL;
+    unsigned long h = (unsigned long)e->to_func * 0x9e3779b97f4a7c15UL;
 
-    h ^= (unsigned long)b * 0xc2b2ae3d27d4eb4fUL;
-    h ^= level * 0x165667b1UL;
+    h ^= (unsigned long)e->from_func * 0xc2b2ae3d27d4eb4fUL;
+    h ^= (e->from_level * 256 + e->to_level + e->to_mode) * 0x165667b1UL;
 
     return h ^ (h >> 29);
 }
@@ -296,115 +292,68 @@ static unsigned int mm_lock_cover_mode_of(const struct mm_lock_held *h,
                                                           : MM_COVER_READ;
 }
 
-static bool mm_lock_site_is(const struct mm_lock_site *e, unsigned int level,
-                            unsigned int mode)
+static bool mm_lock_cover_is(const struct mm_lock_cover_entry *e,
+                             const struct mm_lock_cover_entry *want)
 {
-    return e->level == level && e->mode == mode;
-}
-
-static void mm_lock_cover_site(const char *func, unsigned int level,
-                               unsigned int mode)
-{
-    unsigned int h = mm_lock_cover_hash(func, NULL, level + mode);
-    unsigned int i, n;
-    unsigned long flags;
-    struct mm_lock_site *e;
-
-    for ( n = 0; n < MM_LOCK_COVER_SITES; n++ )
-    {
-        e = &mm_lock_sites[(h + n) % MM_LOCK_COVER_SITES];
-        if ( !ACCESS_ONCE(e->func) )
-            break;
-        smp_rmb();
-        if ( e->func == func && mm_lock_site_is(e, level, mode) )
-        {
-            atomic_inc(&e->count);
-            return;
-        }
-    }
-
-    spin_lock_irqsave(&mm_lock_cover_lock, flags);
-    for ( i = 0; i < MM_LOCK_COVER_SITES; i++ )
-    {
-        e = &mm_lock_sites[(h + i) % MM_LOCK_COVER_SITES];
-        if ( !e->func )
-        {
-            e->level = level;
-            e->mode = mode;
-            atomic_set(&e->count, 1);
-            smp_wmb();
-            ACCESS_ONCE(e->func) = func;
-            break;
-        }
-        if ( e->func == func && mm_lock_site_is(e, level, mode) )
-        {
-            atomic_inc(&e->count);
-            break;
-        }
-    }
-    if ( i == MM_LOCK_COVER_SITES )
-        atomic_inc(&mm_lock_cover_dropped);
-    spin_unlock_irqrestore(&mm_lock_cover_lock, flags);
-}
-
-static bool mm_lock_edge_is(const struct mm_lock_edge *e,
-                            const struct mm_lock_edge *want)
-{
-    return e->from_func == want->from_func &&
+    return e->to_func == want->to_func && e->from_func == want->from_func &&
            e->from_level == want->from_level &&
            e->to_level == want->to_level &&
            e->from_mode == want->from_mode && e->to_mode == want->to_mode &&
            e->cross == want->cross;
 }
 
-static void mm_lock_cover_edge(const struct mm_lock_edge *want)
+static void mm_lock_cover_count(const struct mm_lock_cover_entry *want)
 {
-    unsigned int h = mm_lock_cover_hash(want->from_func, want->to_func,
-                                        want->from_level * 256 +
-                                        want->to_level);
-    unsigned int i, n;
+    unsigned int h = mm_lock_cover_hash(want), i;
     unsigned long flags;
-    struct mm_lock_edge *e;
+    struct mm_lock_cover_entry *e;
 
-    for ( n = 0; n < MM_LOCK_COVER_EDGES; n++ )
+    for ( i = 0; i < MM_LOCK_COVER_ENTRIES; i++ )
     {
-        e = &mm_lock_edges[(h + n) % MM_LOCK_COVER_EDGES];
+        e = &mm_lock_cover_table[(h + i) % MM_LOCK_COVER_ENTRIES];
         if ( !ACCESS_ONCE(e->to_func) )
             break;
         smp_rmb();
-        if ( e->to_func == want->to_func && mm_lock_edge_is(e, want) )
+        if ( mm_lock_cover_is(e, want) )
         {
             atomic_inc(&e->count);
             return;
         }
     }
 
+    /* Not found without the lock: look again, and add it, under it. */
     spin_lock_irqsave(&mm_lock_cover_lock, flags);
-    for ( i = 0; i < MM_LOCK_COVER_EDGES; i++ )
+    for ( i = 0; i < MM_LOCK_COVER_ENTRIES; i++ )
     {
-        e = &mm_lock_edges[(h + i) % MM_LOCK_COVER_EDGES];
+        e = &mm_lock_cover_table[(h + i) % MM_LOCK_COVER_ENTRIES];
         if ( !e->to_func )
         {
-            e->from_func = want->from_func;
-            e->from_level = want->from_level;
-            e->to_level = want->to_level;
-            e->from_mode = want->from_mode;
-            e->to_mode = want->to_mode;
-            e->cross = want->cross;
+            *e = *want;
+            e->to_func = NULL;
             atomic_set(&e->count, 1);
             smp_wmb();
             ACCESS_ONCE(e->to_func) = want->to_func;
             break;
         }
-        if ( e->to_func == want->to_func && mm_lock_edge_is(e, want) )
+        if ( mm_lock_cover_is(e, want) )
         {
             atomic_inc(&e->count);
             break;
         }
     }
-    if ( i == MM_LOCK_COVER_EDGES )
+    if ( i == MM_LOCK_COVER_ENTRIES )
         atomic_inc(&mm_lock_cover_dropped);
     spin_unlock_irqrestore(&mm_lock_cover_lock, flags);
+}
+
+static void mm_lock_cover_site(const char *func, unsigned int level,
+                               unsigned int mode)
+{
+    const struct mm_lock_cover_entry site = {
+        .to_func = func, .to_level = level, .to_mode = mode,
+    };
+
+    mm_lock_cover_count(&site);
 }
 
 void mm_lock_cover(const struct mm_lock_held *top, unsigned int key,
@@ -414,7 +363,7 @@ void mm_lock_cover(const struct mm_lock_held *top, unsigned int key,
     const struct mm_lock_held new = { .key = key, .lock = lock,
                                       .func = func };
     unsigned int mode = mm_lock_cover_mode_of(&new, cpu);
-    struct mm_lock_edge edge;
+    struct mm_lock_cover_entry edge;
 
     mm_lock_cover_site(func, MM_LOCK_KEY_LEVEL(key), mode);
     if ( !top->key )
@@ -429,7 +378,7 @@ void mm_lock_cover(const struct mm_lock_held *top, unsigned int key,
     edge.cross = MM_LOCK_KEY_DOMID(top->key) != MM_LOCK_KEY_DOMID(key) &&
                  MM_LOCK_KEY_DOMID(top->key) != MM_LOCK_NO_DOMAIN &&
                  MM_LOCK_KEY_DOMID(key) != MM_LOCK_NO_DOMAIN;
-    mm_lock_cover_edge(&edge);
+    mm_lock_cover_count(&edge);
 }
 
 /*
@@ -476,21 +425,9 @@ static void cf_check mm_lock_cover_dump(unsigned char key)
     char from[MM_LOCK_DESC_LEN], to[MM_LOCK_DESC_LEN];
 
     printk("'%c' pressed -> mm lock coverage\n", key);
-    for ( i = 0; i < MM_LOCK_COVER_SITES; i++ )
+    for ( i = 0; i < MM_LOCK_COVER_ENTRIES; i++ )
     {
-        const struct mm_lock_site *e = &mm_lock_sites[i];
-
-        if ( !ACCESS_ONCE(e->func) )
-            continue;
-        smp_rmb();
-        nr_sites++;
-        printk("mm-cover: site %s %s %s %u\n", e->func,
-               mm_lock_cover_name(from, e->level),
-               mm_lock_cover_modes[e->mode], atomic_read(&e->count));
-    }
-    for ( i = 0; i < MM_LOCK_COVER_EDGES; i++ )
-    {
-        const struct mm_lock_edge *e = &mm_lock_edges[i];
+        const struct mm_lock_cover_entry *e = &mm_lock_cover_table[i];
         unsigned int raw_from = e->from_level % MM_LOCK_LEVEL_LIMIT;
         unsigned int raw_to = e->to_level % MM_LOCK_LEVEL_LIMIT;
         bool tiebreak, tier, rejected_417;
@@ -498,6 +435,14 @@ static void cf_check mm_lock_cover_dump(unsigned char key)
         if ( !ACCESS_ONCE(e->to_func) )
             continue;
         smp_rmb();
+        if ( !e->from_level )
+        {
+            nr_sites++;
+            printk("mm-cover: site %s %s %s %u\n", e->to_func,
+                   mm_lock_cover_name(to, e->to_level),
+                   mm_lock_cover_modes[e->to_mode], atomic_read(&e->count));
+            continue;
+        }
         nr_edges++;
         tiebreak = e->cross && e->from_level == e->to_level;
         tier = MM_LOCK_TIER_OF(e->to_level) > MM_LOCK_TIER_OF(e->from_level) &&

@@ -50,6 +50,16 @@ FETCH_TIMEOUT    ?= 30
 FETCH_TIME_LIMIT ?= 600
 BUILD_TIMEOUT    ?= 1800
 
+# ccache for the hypervisor builds: the variants of one tree (debug,
+# nobias-debug, notier-debug) differ in the few objects that include
+# mm-locks.h and take the rest from the cache. Empty: use ccache when it is
+# installed; yes: require it; no: never. The cache is build output, in
+# XEN_CCACHE_DIR.
+XEN_CCACHE     ?=
+XEN_CCACHE_DIR ?= $(TOP)/build/ccache
+export XEN_CCACHE XEN_CCACHE_DIR
+DEPS_PKGS += ccache
+
 # Seconds between progress lines of long steps.
 PROGRESS_EVERY ?= 10
 

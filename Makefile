@@ -68,6 +68,11 @@ xen_cflags_nobias-debug  := -DMM_LOCK_TEST_NO_BIAS
 xen_tree_notier-debug    := patched
 xen_debug_notier-debug   := y
 xen_cflags_notier-debug  := -DMM_LOCK_TEST_NO_TIERS
+# A variant that differs from another of its tree in one -D only starts
+# from a copy of that one's objects: with ccache (Config.mk) the objects
+# come from the cache, and the generated headers need no second run.
+xen_seed_nobias-debug    := debug
+xen_seed_notier-debug    := debug
 
 XEN_TREE_patched        := $(XEN_PATCHED)
 XEN_TREE_pristine       := $(XEN_PRISTINE)
@@ -110,8 +115,10 @@ fetch: $(XEN_PRISTINE_STAMP)
 apply: $(XEN_PATCHED_STAMP)
 
 define xen_variant_rules
-$(OUT)/$(1)/xen: $(XEN_TREE_STAMP_$(xen_tree_$(1)))
-	@$(BUILD_ENV) $(SCRIPTS)/build-xen.sh $(1) \
+$(OUT)/$(1)/xen: $(XEN_TREE_STAMP_$(xen_tree_$(1))) \
+                 $(if $(xen_seed_$(1)),| $(OUT)/$(xen_seed_$(1))/xen)
+	@$(BUILD_ENV) XEN_SEED_VARIANT='$(xen_seed_$(1))' \
+	    $(SCRIPTS)/build-xen.sh $(1) \
 	    '$(XEN_TREE_$(xen_tree_$(1)))' $(xen_debug_$(1)) '$(xen_cflags_$(1))'
 $(OUT)/$(1)/xen.gz $(OUT)/$(1)/xen-syms $(OUT)/$(1)/.config: $(OUT)/$(1)/xen ;
 $(1): $(OUT)/$(1)/xen

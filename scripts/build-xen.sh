@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Build one hypervisor variant out of tree and publish it.
 #   build-xen.sh VARIANT SRC_TREE DEBUG(y|n) [EXTRA_CFLAGS_XEN_CORE]
-# Objects in $BUILD/obj/VARIANT (kept, so rebuilds are incremental);
+# Objects in $BUILD/obj/VARIANT (kept, so rebuilds are incremental; a new
+# one starts as a copy of $BUILD/obj/$XEN_SEED_VARIANT when that is set,
+# built, and ccache is in use);
 # xen, xen.gz, xen-syms, xen.efi (when the toolchain can link PE), .config
 # and build-info in $BUILD/out/VARIANT; log in $BUILD/logs/build-VARIANT.log.
 # A tree with debian/ (Debian's source package) is built the way its
@@ -25,6 +27,48 @@ LOG=$BUILD/logs/build-$VARIANT.log
 . "$(dirname "$0")/debian-recipe.sh"
 debian_recipe "$SRC" "$(dirname "$0")/.."
 EXTRA_CFLAGS=$RECIPE_CFLAGS${EXTRA_CFLAGS:+${RECIPE_CFLAGS:+ }$EXTRA_CFLAGS}
+
+# The compiler behind ccache (XEN_CCACHE, Config.mk). Paths under $BUILD
+# become relative to the object directory, which every compile runs in, so
+# the variants of one tree hash alike; the object directory itself is not
+# hashed, so their objects' DW_AT_comp_dir may name a sibling variant's.
+use_ccache()
+{
+    local i cc=gcc
+
+    case ${XEN_CCACHE:-} in
+        no) return 0 ;;
+        ''|yes) ;;
+        *) die "XEN_CCACHE must be yes, no or empty, not '$XEN_CCACHE'" ;;
+    esac
+    if ! command -v ccache >/dev/null; then
+        [[ ${XEN_CCACHE:-} != yes ]] ||
+            die "XEN_CCACHE=yes but ccache is missing; run \`make deps\`"
+        return 0
+    fi
+    for i in "${!RECIPE_ARGS[@]}"; do
+        if [[ ${RECIPE_ARGS[i]} == CC=* ]]; then
+            cc=${RECIPE_ARGS[i]#CC=}
+            unset 'RECIPE_ARGS[i]'
+        fi
+    done
+    RECIPE_ARGS+=("CC=ccache $cc")
+    RECIPE_ENV+=("CCACHE_DIR=${XEN_CCACHE_DIR:-$BUILD/ccache}"
+                 "CCACHE_BASEDIR=$BUILD" CCACHE_NOHASHDIR=1)
+    CCACHE_ENV=("CCACHE_DIR=${XEN_CCACHE_DIR:-$BUILD/ccache}")
+}
+CCACHE_ENV=()
+use_ccache
+
+# "HITS MISSES" of the cache so far (0 0 without ccache).
+ccache_counts()
+{
+    (( ${#CCACHE_ENV[@]} )) || { echo 0 0; return; }
+    env "${CCACHE_ENV[@]}" ccache --print-stats 2>/dev/null | awk '
+        $1 ~ /^(direct|preprocessed)_cache_hit$/ { h += $2 }
+        $1 == "cache_miss" { m += $2 }
+        END { print h + 0, m + 0 }'
+}
 
 # Our own make's flags and command-line variables must not leak into Xen's.
 xen_make()
@@ -123,9 +167,20 @@ EOF
 build()
 {
     local start=$SECONDS seconds status=0 kind=incremental
+    local hits0 misses0 hits misses seed
 
     COMMIT=$(git -C "$SRC" --git-dir=.git rev-parse HEAD 2>/dev/null || echo none)
     [[ -f $OBJ/.config ]] || kind=full
+    seed=$BUILD/obj/${XEN_SEED_VARIANT:-}
+    if [[ $kind == full && -n ${XEN_SEED_VARIANT:-} && -f $seed/.config ]] &&
+       (( ${#CCACHE_ENV[@]} )); then
+        msg "build $VARIANT: starting from a copy of $XEN_SEED_VARIANT's objects"
+        mkdir -p "$OBJ"
+        with_lock "$BUILD/obj/.$XEN_SEED_VARIANT.lock" \
+            cp -a "$seed/." "$OBJ/"
+        kind=seeded
+    fi
+    read -r hits0 misses0 < <(ccache_counts)
     mkdir -p "$OBJ"
     msg "build $VARIANT: $SRC/xen -> $OBJ (CONFIG_DEBUG=$DEBUG" \
         "${EXTRA_CFLAGS:+EXTRA_CFLAGS_XEN_CORE=$EXTRA_CFLAGS }-j$JOBS; log: $LOG)"
@@ -138,8 +193,12 @@ build()
     fi
     seconds=$((SECONDS - start))
     publish "$seconds" "$kind"
+    read -r hits misses < <(ccache_counts)
     msg "build $VARIANT: $kind build done in $seconds s (-j$JOBS)" \
         "-> $OUT/{xen,xen.gz,xen-syms,.config}"
+    (( ${#CCACHE_ENV[@]} == 0 )) ||
+        msg "build $VARIANT: ccache: $((hits - hits0)) compiles from the" \
+            "cache, $((misses - misses0)) compiled"
 }
 
 need_tools make gcc ld:binutils readelf:binutils flex bison python3 \

@@ -33,8 +33,8 @@ for target in "${targets[@]}"; do
         RECORD_FAILED=$((RECORD_FAILED + 1))
     fi
     seconds=$((SECONDS - start))
-    # A boot's time includes the builds it waited for: none, as the
-    # builds come first in the list.
+    # A boot's time includes the builds it waited for: none, as each
+    # build is listed before the boots that use it.
     case $target in
     *boot*) boot_seconds=$((boot_seconds + seconds)) ;;
     *debug|release|line-toollibs) build_seconds=$((build_seconds + seconds)) ;;

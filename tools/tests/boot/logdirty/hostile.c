@@ -1040,6 +1040,8 @@ static const struct {
 };
 
 static bool hostile_skipped[ARRAY_SIZE(hostile_cases)];
+static bool hostile_chosen[ARRAY_SIZE(hostile_cases)];
+static bool hostile_any_chosen;
 
 static int hostile_case_index(const char *name)
 {
@@ -1049,11 +1051,6 @@ static int hostile_case_index(const char *name)
         if ( !strcmp(name, hostile_cases[i].name) )
             return i;
     return -1;
-}
-
-bool hostile_case_exists(const char *name)
-{
-    return hostile_case_index(name) >= 0;
 }
 
 void print_hostile_cases(FILE *f)
@@ -1075,8 +1072,18 @@ bool hostile_skip(const char *name)
     return true;
 }
 
-/* All cases but the skipped ones, or only the case only. */
-void run_hostile(const char *only)
+bool hostile_choose(const char *name)
+{
+    int i = hostile_case_index(name);
+
+    if ( i < 0 )
+        return false;
+    hostile_chosen[i] = hostile_any_chosen = true;
+    return true;
+}
+
+/* The chosen cases, in the table's order; without any, all unskipped. */
+void run_hostile(void)
 {
     double t0 = now_seconds();
     unsigned int i;
@@ -1087,7 +1094,8 @@ void run_hostile(const char *only)
     {
         const char *name = hostile_cases[i].name;
 
-        if ( hostile_skipped[i] || (only && strcmp(only, name)) )
+        if ( hostile_skipped[i] ||
+             (hostile_any_chosen && !hostile_chosen[i]) )
         {
             printf("hostile: %s not run\n", name);
             continue;

@@ -165,11 +165,12 @@ bool logdirty_guest_clean_matches(struct logdirty_guest *lg,
                                   struct bitmap_diff *d);
 
 /* The test suites. */
-bool hostile_case_exists(const char *name);
 void print_hostile_cases(FILE *f);
 /* Leaves a hostile case out; false if there is none of that name. */
 bool hostile_skip(const char *name);
-void run_hostile(const char *only);
+/* Runs only the chosen cases; false if there is none of that name. */
+bool hostile_choose(const char *name);
+void run_hostile(void);
 void run_last_gfn(void);
 void run_soak(unsigned int seconds, unsigned long mib);
 

@@ -271,7 +271,8 @@ static void usage(const char *prog)
             "  --size MIB      memory of the main test guest (default 256)\n"
             "  --rounds N      rounds at that size (default 2)\n"
             "  --skip CASE     leave out a hostile case (repeatable)\n"
-            "  --case CASE     run only this hostile case\n"
+            "  --case CASE     run only this hostile case (repeatable; the\n"
+            "                  cases run in the table's order)\n"
             "hostile cases: ",
             prog);
     print_hostile_cases(stderr);
@@ -325,7 +326,6 @@ int main(int argc, char **argv)
     };
     unsigned long size_mib = 256, rounds = 2, soak_seconds = 0, i;
     bool basic = false, hostile = false, last_gfn = false;
-    const char *only = NULL;
     struct round_spec r;
     char tag[48];
     int c;
@@ -347,11 +347,15 @@ int main(int argc, char **argv)
             if ( !hostile_skip(optarg) )
                 usage(argv[0]);
             break;
-        case 'c': only = optarg; hostile = true; break;
+        case 'c':
+            if ( !hostile_choose(optarg) )
+                usage(argv[0]);
+            hostile = true;
+            break;
         default: usage(argv[0]);
         }
     }
-    if ( optind != argc || (only && !hostile_case_exists(only)) )
+    if ( optind != argc )
         usage(argv[0]);
     if ( !hostile && !last_gfn && !soak_seconds )
         basic = true;
@@ -393,7 +397,7 @@ int main(int argc, char **argv)
     if ( soak_seconds )
         run_soak(soak_seconds, size_mib);
     if ( hostile )
-        run_hostile(only);
+        run_hostile();
 
     dump_coverage();
     return print_result();

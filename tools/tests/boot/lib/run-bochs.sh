@@ -98,7 +98,8 @@ menuentry 'Xen under test' {
     module2 /boot/initrd.gz
 }
 EOF
-TMPDIR=$work grub-mkrescue -o "$work/boot.iso" "$work/iso" > "$work/grub.log" 2>&1 ||
+TMPDIR=$work grub-mkrescue -o "$work/boot.iso" "$work/iso" \
+    > "$work/grub.log" 2>&1 ||
     { sed 's/^/grub-mkrescue: /' "$work/grub.log" >&2
       die "grub-mkrescue failed"; }
 rm -rf "$work/iso"

@@ -13,9 +13,17 @@ The coverage: the 'K' key's tables ("mm-cover: site|edge|end" lines, from
 mm-locks.c in a debug build) in the serial logs given.  A site is reached
 when a log counts an acquisition of one of its classes in its function.
 
-usage: report.py --tree XEN_DIR --config DOT_CONFIG [--min-percent P] LOG...
-Exits 1 when a log holds no complete dump, a dump dropped entries, or
-fewer than P% of the reachable sites were reached; 2 on bad usage.
+With --vmx-log, the logs of boots on an Intel CPU with VMX and EPT (the
+Bochs boots of tools/tests/boot/vmx.mk) are read too, and the sites that
+QEMU's AMD CPU cannot run count as reachable: those such a log reached
+are counted as reached instead of being called unreachable, and the
+others are listed as not reached.
+
+usage: report.py --tree XEN_DIR --config DOT_CONFIG [--min-percent P]
+                 [--vmx-log LOG]... [--vmx-min-percent P] LOG...
+Exits 1 when a log holds no complete dump, a dump dropped entries, fewer
+than P% of the reachable sites were reached, or (with --vmx-log) fewer
+than the --vmx-min-percent of the VMX-only sites; 2 on bad usage.
 """
 
 import argparse
@@ -233,14 +241,27 @@ def main():
     ap.add_argument('--tree', required=True)
     ap.add_argument('--config', required=True)
     ap.add_argument('--min-percent', type=float, default=0.0)
+    ap.add_argument('--vmx-log', action='append', default=[])
+    ap.add_argument('--vmx-min-percent', type=float, default=0.0)
     ap.add_argument('logs', nargs='+')
     args = ap.parse_args()
+    logs = args.logs + [v for v in args.vmx_log if v not in args.logs]
 
     enabled = config_symbols(args.config)
     sites = inventory(args.tree, enabled)
-    seen, edges, problems = read_logs(args.logs)
+    seen, edges, problems = read_logs(logs)
     if not sites:
         problems.append(f'no mm-lock sites found in {args.tree}')
+    # On an Intel CPU the VMX-only sites are reachable.
+    vmx_sites = set()
+    if args.vmx_log:
+        sites = [s._replace(state='vmx') if s.state == 'unreachable'
+                 else s for s in sites]
+        vmx_sites = {s for s in sites if s.state == 'vmx'}
+        sites = [s._replace(state='reachable', reason='') if
+                 s.state == 'vmx' else s for s in sites]
+        vmx_sites = {s._replace(state='reachable', reason='')
+                     for s in vmx_sites}
 
     reached = {s for s in sites
                if any((s.func, c) in seen for c in WRAPPERS[s.wrapper])}
@@ -249,7 +270,7 @@ def main():
     by_state = collections.Counter(s.state for s in sites)
     pct = 100.0 * n_reached / len(countable) if countable else 0.0
 
-    print(f'mm-lock coverage from {len(args.logs)} boot log(s), '
+    print(f'mm-lock coverage from {len(logs)} boot log(s), '
           f'{len(sites)} sites in {args.tree}/arch/x86/mm')
     print(f'  sites reached: {n_reached} of {len(countable)} ({pct:.0f}%) '
           f'outside unreachable and compiled-out code; '
@@ -257,6 +278,17 @@ def main():
           f'{by_state["compiled-out"]} compiled out, '
           f'{len([s for s in sites if s.state != "reachable" and s in reached])}'
           ' of those reached')
+    if args.vmx_log:
+        n_vmx = len([s for s in vmx_sites if s in reached])
+        vmx_pct = 100.0 * n_vmx / len(vmx_sites) if vmx_sites else 0.0
+        print(f'  VMX-only sites (EPT, altp2m, mem_access), counted above '
+              f'as reachable on the Intel CPU of {len(args.vmx_log)} VMX '
+              f'log(s): {n_vmx} of {len(vmx_sites)} reached '
+              f'({vmx_pct:.0f}%)')
+        if vmx_pct < args.vmx_min_percent:
+            problems.append(f'{vmx_pct:.0f}% of the VMX-only sites '
+                            f'reached, below the '
+                            f'{args.vmx_min_percent:.0f}% required')
     print('  per file (reached/reachable):')
     per_file = collections.defaultdict(lambda: [0, 0])
     for s in countable:
@@ -286,6 +318,10 @@ def main():
     for s in sorted(sites, key=lambda s: (s.state != 'reachable', s.file,
                                            s.line)):
         if s in reached:
+            continue
+        if s in vmx_sites:
+            print(f'    {s.file}:{s.line} {s.func} {s.wrapper}: VMX-only, '
+                  'no workload of the VMX boot reaches it')
             continue
         why = s.reason or next((w for p, w in UNREACHED_WHY
                                 if p.search(s.func) or p.search(s.file)),

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run each target as `$MAKE TARGET`, one after the other, going on after a
-# failure; then a PASS/FAIL table and `N passed, M failed`. Fails if any
-# target failed.
+# failure; then a PASS/FAIL table and `N passed, M failed, in S s`. Fails
+# if any target failed.
 #   run-checks.sh TARGET...
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -33,5 +33,5 @@ msg "results"
 for line in "${results[@]}"; do
     printf '%s\n' "$line"
 done
-printf '%d passed, %d failed\n' "$passed" "$failed"
+printf '%d passed, %d failed, in %d s\n' "$passed" "$failed" "$SECONDS"
 (( failed == 0 ))

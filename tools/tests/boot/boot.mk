@@ -27,7 +27,7 @@ BOOT_LOGDIRTY_DIR := $(BOOT_DIR)/logdirty
 BOOT_CLIENT_LIB   := $(BOOT_LOGDIRTY_DIR)/logdirty-lib.c \
                      $(BOOT_LOGDIRTY_DIR)/logdirty.h
 BOOT_CLIENT_LIBS  := -lxenctrl -lxendevicemodel -lxenforeignmemory \
-                     -lxencall -lxentoollog -lxentoolcore -lpthread
+                     -lxengnttab -lxencall -lxentoollog -lxentoolcore -lpthread
 boot_client_build = mkdir -p $(@D) && \
     $(CC) -O2 -g -Wall -Wextra -Werror -static -I$(BOOT_LOGDIRTY_DIR) \
     -o $@ $(filter %.c,$^) $(BOOT_CLIENT_LIBS)

@@ -3,7 +3,7 @@
 # guest under log-dirty, XEN_DMOP_track_dirty_vram on shadow and HAP
 # guests, populate-on-demand (mapping, target changes, decrease_reservation,
 # log-dirty), foreign mapping concurrent with CLEAN, an ioreq server's
-# set_mem_type.
+# set_mem_type, grant map and grant copy of a guest's page into dom0.
 #   make check-boot-flows-<variant>-<dom0>
 #           one boot of the client on that hypervisor variant and dom0
 #           mode; each must pass. pristine-debug (Xen 4.17 as Debian
@@ -17,7 +17,7 @@
 FLOWS_SRC    := $(BOOT_DIR)/flows
 FLOWS_CLIENT := $(BOOT_BUILD)/test-flows
 FLOWS_INITRD := $(BOOT_BUILD)/flows-initramfs.cpio.gz
-FLOWS_CASES  := shadow vram pod foreign ioreq
+FLOWS_CASES  := shadow vram pod foreign ioreq grant
 
 FLOWS_CHECKS := check-boot-flows-debug-pvh check-boot-flows-release-pvh \
                 check-boot-flows-pristine-debug-pvh check-boot-flows-debug-pv \

@@ -19,9 +19,13 @@
  *   foreign  foreign mapping of a guest's pages by one thread while
  *            another runs CLEAN on it, then an exact CLEAN;
  *   ioreq    an ioreq server that claims HVMMEM_ioreq_server, and
- *            set_mem_type to that type and back.
+ *            set_mem_type to that type and back;
+ *   grant    a guest page granted to dom0: dom0 maps the grant (into its
+ *            own p2m when it is PVH), writes through it, and grant-copies
+ *            from and to it; a copy with an unused ref must fail cleanly.
  *
- * usage: test-flows CASE...   (CASE: shadow | vram | pod | foreign | ioreq)
+ * usage: test-flows CASE...
+ *        (CASE: shadow | vram | pod | foreign | ioreq | grant)
  */
 #include <errno.h>
 #include <pthread.h>
@@ -31,7 +35,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+/* First: xenctrl.h defines __XEN_TOOLS__ for the public headers. */
 #include "logdirty.h"
+
+#include <xengnttab.h>
 
 #define SHADOW_MIB          16
 #define VRAM_FIRST          0x100
@@ -43,6 +50,11 @@
 #define POD_MAPPED          64
 #define FOREIGN_MIB         16
 #define FOREIGN_SECONDS     5
+#define GRANT_MIB           4
+#define GRANT_GFN           0x123
+/* The first reference past the reserved ones, and one nobody uses. */
+#define GRANT_REF           GNTTAB_NR_RESERVED_ENTRIES
+#define GRANT_UNUSED_REF    (GRANT_REF + 1)
 
 /* A CLEAN whose bitmap is not looked at; <0 on error. */
 static long long clean(struct logdirty_guest *lg)
@@ -455,6 +467,173 @@ static void case_ioreq(void)
     xc_domain_destroy(xch, g.domid);
 }
 
+/* A page of bytes that depend on seed and offset. */
+static void fill_pattern(unsigned char *p, unsigned int seed)
+{
+    unsigned int i;
+
+    for ( i = 0; i < XC_PAGE_SIZE; i++ )
+        p[i] = seed + i * 31 + (i >> 8);
+}
+
+static bool has_pattern(const unsigned char *p, unsigned int seed)
+{
+    unsigned int i;
+
+    for ( i = 0; i < XC_PAGE_SIZE; i++ )
+        if ( p[i] != (unsigned char)(seed + i * 31 + (i >> 8)) )
+            return false;
+    return true;
+}
+
+/* One GNTTABOP_copy of a whole page; the segment's status, or 1. */
+static int grant_copy_page(xengnttab_handle *gt, uint32_t domid,
+                           uint32_t ref, void *buf, bool from_grant)
+{
+    xengnttab_grant_copy_segment_t seg = { .len = XC_PAGE_SIZE };
+
+    if ( from_grant )
+    {
+        seg.flags = GNTCOPY_source_gref;
+        seg.source.foreign.ref = ref;
+        seg.source.foreign.domid = domid;
+        seg.dest.virt = buf;
+    }
+    else
+    {
+        seg.flags = GNTCOPY_dest_gref;
+        seg.source.virt = buf;
+        seg.dest.foreign.ref = ref;
+        seg.dest.foreign.domid = domid;
+    }
+    if ( xengnttab_grant_copy(gt, 1, &seg) )
+        return 1;
+    return seg.status;
+}
+
+/*
+ * A guest page granted to dom0, mapped and copied by dom0 through gntdev.
+ * The map checks the granter's gfn (get_paged_frame(): get_page_from_gfn()
+ * under the guest's p2m read lock, dropped with a page reference held),
+ * then for a PVH dom0 create_grant_p2m_mapping() adds the frame to dom0's
+ * own p2m (p2m_add_page(), dom0's p2m lock); the unmap takes dom0's gfn
+ * lock and, within it, p2m_remove_page(). A copy claims the guest's frame
+ * (acquire_grant_for_copy()) and dom0's (get_paged_frame()) one after the
+ * other, each through get_page_from_gfn() under that domain's p2m read
+ * lock, neither held across the other. A PV dom0 maps through its page
+ * tables: only the guest's p2m is locked.
+ */
+static void case_grant(void)
+{
+    xenforeignmemory_resource_handle *fres = NULL;
+    xengnttab_handle *gt = NULL;
+    grant_entry_v1_t *table = NULL;
+    xen_pfn_t gfn = GRANT_GFN;
+    unsigned char *page = NULL, *map, *buf = NULL;
+    struct guest g;
+    int err = 0, rc;
+    bool ok;
+
+    if ( guest_create(&g, GRANT_MIB, NULL, 0) )
+    {
+        check(false, "grant.setup", "HAP guest: %s", strerror(errno));
+        return;
+    }
+    page = map_gfns(g.domid, &gfn, 1, &err);
+    if ( !page || err || posix_memalign((void **)&buf, XC_PAGE_SIZE,
+                                        XC_PAGE_SIZE) )
+    {
+        check(false, "grant.setup", "d%u: mapping gfn %#lx: %s", g.domid,
+              (unsigned long)gfn, strerror(err ? -err : errno));
+        goto out;
+    }
+    fill_pattern(page, 1);
+    check(true, "grant.setup", "d%u: %u MiB HAP guest, gfn %#lx filled "
+          "through a foreign mapping", g.domid, GRANT_MIB,
+          (unsigned long)gfn);
+
+    /*
+     * No guest kernel runs to grant its page, so dom0 writes the entry
+     * into the guest's table itself, through the mapping libxenguest's
+     * xc_dom_gnttab_seed() uses for the console and xenstore entries. The
+     * frame and domid go first and the flags last, as a granting kernel
+     * orders them (the seed, before the guest runs, needs no order).
+     */
+    fres = xenforeignmemory_map_resource(
+        fmem, g.domid, XENMEM_resource_grant_table,
+        XENMEM_resource_grant_table_id_shared, 0, 1, (void **)&table,
+        PROT_READ | PROT_WRITE, 0);
+    if ( fres )
+    {
+        table[GRANT_REF].domid = 0;
+        table[GRANT_REF].frame = gfn;
+        xen_wmb();
+        table[GRANT_REF].flags = GTF_permit_access;
+    }
+    check(fres, "grant.seed", "grant table frame 0 mapped, ref %u -> d0 "
+          "gfn %#lx: %s", GRANT_REF, (unsigned long)gfn,
+          fres ? "ok" : strerror(errno));
+    gt = xengnttab_open(quiet_logger, 0);
+    if ( !fres || !gt )
+    {
+        if ( !gt )
+            check(false, "grant.open", "xengnttab_open: %s",
+                  strerror(errno));
+        goto out;
+    }
+
+    map = xengnttab_map_grant_ref(gt, g.domid, GRANT_REF,
+                                  PROT_READ | PROT_WRITE);
+    check(map && has_pattern(map, 1), "grant.map", "d%u ref %u mapped "
+          "by dom0: %s", g.domid, GRANT_REF,
+          !map ? strerror(errno) :
+          has_pattern(map, 1) ? "the guest's pattern seen" :
+                                "the page differs");
+    if ( map )
+    {
+        fill_pattern(map, 2);
+        rc = xengnttab_unmap(gt, map, 1);
+        check(rc == 0 && has_pattern(page, 2), "grant.map-write",
+              "written through the grant, unmapped (rc=%d errno=%d), %s",
+              rc, rc ? errno : 0, has_pattern(page, 2) ?
+              "the write is in the guest's page" : "the guest's page differs");
+    }
+
+    /* Into dom0: the guest's page as the map left it. */
+    memset(buf, 0, XC_PAGE_SIZE);
+    rc = grant_copy_page(gt, g.domid, GRANT_REF, buf, true);
+    check(rc == GNTST_okay && has_pattern(buf, 2), "grant.copy-from",
+          "ref %u to a dom0 buffer: status %d (errno=%d), %s", GRANT_REF,
+          rc, rc == 1 ? errno : 0,
+          has_pattern(buf, 2) ? "data as granted" : "data differs");
+
+    fill_pattern(buf, 3);
+    rc = grant_copy_page(gt, g.domid, GRANT_REF, buf, false);
+    check(rc == GNTST_okay && has_pattern(page, 3), "grant.copy-to",
+          "a dom0 buffer to ref %u: status %d (errno=%d), %s", GRANT_REF,
+          rc, rc == 1 ? errno : 0, has_pattern(page, 3) ?
+          "the guest's page holds it" : "the guest's page differs");
+
+    rc = grant_copy_page(gt, g.domid, GRANT_UNUSED_REF, buf, true);
+    check(rc < 0, "grant.copy-bad-ref", "unused ref %u: status %d "
+          "(want a GNTST_ error)", GRANT_UNUSED_REF, rc);
+
+    /* Every map and copy released its pin: no reading/writing flag. */
+    ok = table[GRANT_REF].flags == GTF_permit_access;
+    check(ok, "grant.released", "ref %u flags %#x (want %#x)", GRANT_REF,
+          table[GRANT_REF].flags, GTF_permit_access);
+
+ out:
+    if ( gt )
+        xengnttab_close(gt);
+    if ( fres )
+        xenforeignmemory_unmap_resource(fmem, fres);
+    if ( page )
+        xenforeignmemory_unmap(fmem, page, 1);
+    free(buf);
+    xc_domain_destroy(xch, g.domid);
+}
+
 static const struct {
     const char *name;
     void (*run)(void);
@@ -464,6 +643,7 @@ static const struct {
     { "pod", case_pod },
     { "foreign", case_foreign },
     { "ioreq", case_ioreq },
+    { "grant", case_grant },
 };
 
 int main(int argc, char **argv)
@@ -475,7 +655,7 @@ int main(int argc, char **argv)
     if ( argc < 2 )
     {
         fprintf(stderr,
-                "usage: test-flows shadow|vram|pod|foreign|ioreq...\n");
+                "usage: test-flows shadow|vram|pod|foreign|ioreq|grant...\n");
         return 2;
     }
     for ( i = 1; i < argc; i++ )

@@ -26,6 +26,9 @@ BOOT_PACK_DEPS := $(BOOT_PACK) $(BOOT_LIB)/init $(BOOT_KERNEL)
 BOOT_LOGDIRTY_DIR := $(BOOT_DIR)/logdirty
 BOOT_CLIENT_LIB   := $(BOOT_LOGDIRTY_DIR)/logdirty-lib.c \
                      $(BOOT_LOGDIRTY_DIR)/logdirty.h
+# What the clients that load one of the guests below (test-dm,
+# test-flows) link besides.
+BOOT_GUEST_LOAD   := $(BOOT_LOGDIRTY_DIR)/guest-load.c
 BOOT_CLIENT_LIBS  := -lxenctrl -lxendevicemodel -lxenforeignmemory \
                      -lxengnttab -lxencall -lxentoollog -lxentoolcore -lpthread
 boot_client_build = mkdir -p $(@D) && \
@@ -33,12 +36,14 @@ boot_client_build = mkdir -p $(@D) && \
     -o $@ $(filter %.c,$^) $(BOOT_CLIENT_LIBS)
 
 # The freestanding PVH test guests (guest/): mig-guest, the migration
-# test's guest, and dm-guest, the device-model test's device model. They
+# test's guest, dm-guest, the device-model test's device model, and
+# dirty-guest, whose vCPUs dirty memory for the flows test's smp case. They
 # run in 32-bit protected mode with paging off; gcc -m32 needs no multilib
 # for freestanding code that calls no libgcc routines.
 GUEST_SRC    := $(BOOT_DIR)/guest
 GUEST_DIR    := $(BUILD)/guest
-GUEST_IMAGES := $(GUEST_DIR)/mig-guest $(GUEST_DIR)/dm-guest
+GUEST_IMAGES := $(GUEST_DIR)/mig-guest $(GUEST_DIR)/dm-guest \
+                $(GUEST_DIR)/dirty-guest
 GUEST_CFLAGS := -m32 -march=i686 -O2 -std=gnu11 -ffreestanding \
     -fno-pic -fno-stack-protector -fno-asynchronous-unwind-tables \
     -fcf-protection=none -mgeneral-regs-only -Wall -Wextra -Werror

@@ -26,7 +26,7 @@ DM_CHECKS := check-boot-dm-debug-pvh check-boot-dm-notier-debug-pvh
 .PHONY: dm-initramfs $(DM_CHECKS)
 CHECK_TARGETS += $(DM_CHECKS)
 
-$(DM_CLIENT): $(DM_SRC)/test-dm.c $(BOOT_CLIENT_LIB)
+$(DM_CLIENT): $(DM_SRC)/test-dm.c $(BOOT_GUEST_LOAD) $(BOOT_CLIENT_LIB)
 	$(boot_client_build)
 
 $(DM_INITRD): $(DM_CLIENT) $(DM_GUEST) $(BOOT_PACK_DEPS)

@@ -3,7 +3,9 @@
 # guest under log-dirty, XEN_DMOP_track_dirty_vram on shadow and HAP
 # guests, populate-on-demand (mapping, target changes, decrease_reservation,
 # log-dirty), foreign mapping concurrent with CLEAN, an ioreq server's
-# set_mem_type, grant map and grant copy of a guest's page into dom0.
+# set_mem_type, grant map and grant copy of a guest's page into dom0, and
+# log-dirty rounds on a HAP guest whose two vCPUs (guest/dirty-guest.c)
+# dirty memory meanwhile.
 #   make check-boot-flows-<variant>-<dom0>
 #           one boot of the client on that hypervisor variant and dom0
 #           mode; each must pass. pristine-debug (Xen 4.17 as Debian
@@ -17,7 +19,8 @@
 FLOWS_SRC    := $(BOOT_DIR)/flows
 FLOWS_CLIENT := $(BOOT_BUILD)/test-flows
 FLOWS_INITRD := $(BOOT_BUILD)/flows-initramfs.cpio.gz
-FLOWS_CASES  := shadow vram pod foreign ioreq grant
+FLOWS_CASES  := shadow vram pod foreign ioreq grant smp
+FLOWS_GUEST  := $(GUEST_DIR)/dirty-guest
 
 FLOWS_CHECKS := check-boot-flows-debug-pvh check-boot-flows-release-pvh \
                 check-boot-flows-pristine-debug-pvh check-boot-flows-debug-pv \
@@ -25,11 +28,14 @@ FLOWS_CHECKS := check-boot-flows-debug-pvh check-boot-flows-release-pvh \
 .PHONY: flows-initramfs $(FLOWS_CHECKS)
 CHECK_TARGETS += $(FLOWS_CHECKS)
 
-$(FLOWS_CLIENT): $(FLOWS_SRC)/test-flows.c $(BOOT_CLIENT_LIB)
+$(FLOWS_CLIENT): $(FLOWS_SRC)/test-flows.c $(BOOT_GUEST_LOAD) \
+                 $(BOOT_CLIENT_LIB)
 	$(boot_client_build)
 
-$(FLOWS_INITRD): $(FLOWS_CLIENT) $(BOOT_PACK_DEPS)
-	@$(call boot_pack_busybox,$(FLOWS_CLIENT),/bin/test-flows)
+$(FLOWS_INITRD): $(FLOWS_CLIENT) $(FLOWS_GUEST) $(BOOT_PACK_DEPS)
+	@$(BOOT_PACK) --busybox --kernel '$(KERNEL_DIR)' \
+	    --program '$(FLOWS_CLIENT):/bin/test-flows' \
+	    --file '$(FLOWS_GUEST):/usr/lib/boot-test/dirty-guest' '$@'
 
 flows-initramfs: $(FLOWS_INITRD)
 

@@ -25,18 +25,13 @@
  *
  * usage: test-dm [--guest ELF] CASE...   (CASE: lower | higher)
  */
-#include <elf.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "logdirty.h"
-
-#include <xen/arch-x86/hvm/start_info.h>
-#include <xen/hvm/save.h>
 
 #define DM_GUEST_DEFAULT    "/usr/lib/boot-test/dm-guest"
 #define DM_MIB              4
@@ -46,188 +41,14 @@
 #define HOLE_NR             8
 #define VRAM_FIRST          0x18
 #define VRAM_NR             32
-/* Where the device model's start_info and command line go. */
-#define START_INFO_GFN      1
-#define CMDLINE_OFFSET      0x100
 #define ANSWER_SECONDS      60
 #define CONSOLE_CHUNK       16384
-
-#define X86_CR0_PE          0x00000001
-#define X86_CR0_ET          0x00000010
 
 struct dm_case {
     const char *name;
     uint32_t dm_id, target_id;
 };
 
-
-/* Maps guest frames [first, first + nr) of domid for writing. */
-static void *map_frames(uint32_t domid, xen_pfn_t first, unsigned int nr)
-{
-    static xen_pfn_t pfns[DM_MIB << (20 - XC_PAGE_SHIFT)];
-    static int errs[ARRAY_SIZE(pfns)];
-    unsigned int i;
-    void *p;
-
-    if ( nr > ARRAY_SIZE(pfns) )
-    {
-        errno = E2BIG;
-        return NULL;
-    }
-    for ( i = 0; i < nr; i++ )
-    {
-        pfns[i] = first + i;
-        errs[i] = 0;
-    }
-    p = xenforeignmemory_map(fmem, domid, PROT_READ | PROT_WRITE, nr, pfns,
-                             errs);
-    for ( i = 0; p && i < nr; i++ )
-        if ( errs[i] )
-        {
-            xenforeignmemory_unmap(fmem, p, nr);
-            errno = -errs[i];
-            return NULL;
-        }
-
-    return p;
-}
-
-/*
- * Copies the PT_LOAD segments of an ELF32 image into the domain (physical
- * addresses, as the PVH entry runs with paging off) and returns the entry
- * point, or 0 on error with a message printed.
- */
-static uint32_t load_elf(uint32_t domid, const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    static unsigned char image[1 << 20];
-    size_t size;
-    const Elf32_Ehdr *eh = (const void *)image;
-    unsigned int i;
-
-    if ( !f )
-    {
-        printf("cannot open %s: %s\n", path, strerror(errno));
-        return 0;
-    }
-    size = fread(image, 1, sizeof(image), f);
-    fclose(f);
-    if ( size < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
-         eh->e_ident[EI_CLASS] != ELFCLASS32 || eh->e_machine != EM_386 ||
-         eh->e_phoff + (size_t)eh->e_phnum * sizeof(Elf32_Phdr) > size )
-    {
-        printf("%s is not a 32-bit x86 ELF image\n", path);
-        return 0;
-    }
-
-    for ( i = 0; i < eh->e_phnum; i++ )
-    {
-        const Elf32_Phdr *ph =
-            (const void *)(image + eh->e_phoff + i * sizeof(Elf32_Phdr));
-        xen_pfn_t first = ph->p_paddr >> XC_PAGE_SHIFT;
-        unsigned int offset = ph->p_paddr & (XC_PAGE_SIZE - 1);
-        unsigned int nr = (offset + ph->p_memsz + XC_PAGE_SIZE - 1) >>
-                          XC_PAGE_SHIFT;
-        unsigned char *p;
-
-        if ( ph->p_type != PT_LOAD )
-            continue;
-        if ( ph->p_filesz > ph->p_memsz ||
-             ph->p_offset + ph->p_filesz > size ||
-             ph->p_paddr + ph->p_memsz > (DM_MIB << 20) )
-        {
-            printf("%s: segment %u does not fit\n", path, i);
-            return 0;
-        }
-        p = map_frames(domid, first, nr);
-        if ( !p )
-        {
-            printf("mapping d%u frames %#lx+%u: %s\n", domid,
-                   (unsigned long)first, nr, strerror(errno));
-            return 0;
-        }
-        memset(p, 0, (size_t)nr << XC_PAGE_SHIFT);
-        memcpy(p + offset, image + ph->p_offset, ph->p_filesz);
-        xenforeignmemory_unmap(fmem, p, nr);
-    }
-
-    return eh->e_entry;
-}
-
-static bool write_start_info(uint32_t domid, const char *cmdline)
-{
-    struct hvm_start_info *si = map_frames(domid, START_INFO_GFN, 1);
-
-    if ( !si )
-        return false;
-    memset(si, 0, XC_PAGE_SIZE);
-    si->magic = XEN_HVM_START_MAGIC_VALUE;
-    si->version = 0;
-    si->cmdline_paddr = (START_INFO_GFN << XC_PAGE_SHIFT) + CMDLINE_OFFSET;
-    snprintf((char *)si + CMDLINE_OFFSET, XC_PAGE_SIZE - CMDLINE_OFFSET,
-             "%s", cmdline);
-    xenforeignmemory_unmap(fmem, si, 1);
-
-    return true;
-}
-
-/*
- * vCPU 0 at the PVH entry: 32-bit protected mode, paging off, flat
- * segments, %ebx the start_info address (as libxenguest sets a PVH guest
- * up, without its image loader).
- */
-static bool set_entry_state(uint32_t domid, uint32_t entry)
-{
-    struct {
-        struct hvm_save_descriptor header_d;
-        HVM_SAVE_TYPE(HEADER) header;
-        struct hvm_save_descriptor cpu_d;
-        HVM_SAVE_TYPE(CPU) cpu;
-        struct hvm_save_descriptor end_d;
-        HVM_SAVE_TYPE(END) end;
-    } ctx;
-    int full_size = xc_domain_hvm_getcontext(xch, domid, NULL, 0);
-    uint8_t *full;
-    bool ok;
-
-    if ( full_size <= 0 || !(full = calloc(1, full_size)) )
-        return false;
-    ok = xc_domain_hvm_getcontext(xch, domid, full, full_size) > 0;
-    if ( ok )
-        memcpy(&ctx.header_d, full, sizeof(ctx.header_d) + sizeof(ctx.header));
-    free(full);
-    if ( !ok )
-        return false;
-
-    /* A vCPU that is down has no CPU record to start from: build one. */
-    memset(&ctx.cpu, 0, sizeof(ctx.cpu));
-
-    ctx.cpu_d.typecode = HVM_SAVE_CODE(CPU);
-    ctx.cpu_d.instance = 0;
-    ctx.cpu_d.length = HVM_SAVE_LENGTH(CPU);
-    ctx.cpu.cr0 = X86_CR0_PE | X86_CR0_ET;
-    ctx.cpu.cr4 = 0;
-    ctx.cpu.msr_efer = 0;
-    ctx.cpu.rip = entry;
-    ctx.cpu.rbx = START_INFO_GFN << XC_PAGE_SHIFT;
-    ctx.cpu.rflags = 2;
-    ctx.cpu.dr6 = 0xffff0ff0;
-    ctx.cpu.dr7 = 0x00000400;
-    ctx.cpu.cs_base = ctx.cpu.ds_base = ctx.cpu.es_base = 0;
-    ctx.cpu.ss_base = ctx.cpu.tr_base = 0;
-    ctx.cpu.cs_limit = ctx.cpu.ds_limit = ctx.cpu.es_limit = ~0u;
-    ctx.cpu.ss_limit = ~0u;
-    ctx.cpu.tr_limit = 0x67;
-    ctx.cpu.cs_arbytes = 0xc9b;
-    ctx.cpu.ds_arbytes = ctx.cpu.es_arbytes = ctx.cpu.ss_arbytes = 0xc93;
-    ctx.cpu.tr_arbytes = 0x8b;
-    ctx.end_d.typecode = HVM_SAVE_CODE(END);
-    ctx.end_d.instance = 0;
-    ctx.end_d.length = 0;
-
-    return !xc_domain_hvm_setcontext(xch, domid, (uint8_t *)&ctx,
-                                     sizeof(ctx));
-}
 
 /*
  * Appends what Xen's console ring gained since *index to buf (at most a
@@ -324,12 +145,12 @@ static void run_case(const struct dm_case *c, const char *guest_path)
 
     snprintf(cmdline, sizeof(cmdline), "target=%u first_pfn=%#x nr=%u",
              c->target_id, VRAM_FIRST, VRAM_NR);
-    entry = load_elf(c->dm_id, guest_path);
+    entry = load_elf(c->dm_id, guest_path, DM_MIB);
     if ( !entry )
         step = "loading dm-guest";
     else if ( !write_start_info(c->dm_id, cmdline) )
         step = "writing start_info";
-    else if ( !set_entry_state(c->dm_id, entry) )
+    else if ( !set_entry_state(c->dm_id, entry, 1, NULL) )
         step = "setting vCPU 0 at the entry";
     else if ( xc_domain_set_target(xch, c->dm_id, c->target_id) )
         step = "xc_domain_set_target";

@@ -22,10 +22,14 @@
  *            set_mem_type to that type and back;
  *   grant    a guest page granted to dom0: dom0 maps the grant (into its
  *            own p2m when it is PVH), writes through it, and grant-copies
- *            from and to it; a copy with an unused ref must fail cleanly.
+ *            from and to it; a copy with an unused ref must fail cleanly;
+ *   smp      a HAP guest with two vCPUs (guest/dirty-guest.c) that dirty
+ *            memory while dom0 runs log-dirty rounds on it, paused and
+ *            running: no page written is missing from CLEAN's bitmap.
  *
- * usage: test-flows CASE...
- *        (CASE: shadow | vram | pod | foreign | ioreq | grant)
+ * usage: test-flows [--guest ELF] CASE...
+ *        (CASE: shadow | vram | pod | foreign | ioreq | grant | smp;
+ *        ELF: the smp case's guest, /usr/lib/boot-test/dirty-guest)
  */
 #include <errno.h>
 #include <pthread.h>
@@ -55,6 +59,23 @@
 /* The first reference past the reserved ones, and one nobody uses. */
 #define GRANT_REF           GNTTAB_NR_RESERVED_ENTRIES
 #define GRANT_UNUSED_REF    (GRANT_REF + 1)
+#define SMP_GUEST_DEFAULT   "/usr/lib/boot-test/dirty-guest"
+#define SMP_MIB             8
+#define SMP_VCPUS           2
+/* The area the vCPUs dirty: the top half of memory, one part a vCPU. */
+#define SMP_AREA_GFN        0x400
+#define SMP_AREA_PAGES      1024
+#define SMP_PART_PAGES      (SMP_AREA_PAGES / SMP_VCPUS)
+#define SMP_TAG             0xd1e70000U
+#define SMP_START_SECONDS   20
+#define SMP_ROUNDS          3
+#define SMP_RUN_US          700000
+/* How long a round may wait for both vCPUs to write after SMP_RUN_US. */
+#define SMP_WAIT_SECONDS    10
+#define SMP_RUNNING_OPS     4
+#define SMP_RUNNING_US      200000
+
+static const char *smp_guest_path = SMP_GUEST_DEFAULT;
 
 /* A CLEAN whose bitmap is not looked at; <0 on error. */
 static long long clean(struct logdirty_guest *lg)
@@ -634,6 +655,312 @@ static void case_grant(void)
     xc_domain_destroy(xch, g.domid);
 }
 
+/* The highest sequence number in each vCPU's part; false if a tag is off. */
+static bool smp_progress(const unsigned char *area, uint32_t *seq)
+{
+    unsigned int i, v;
+    bool ok = true;
+
+    for ( v = 0; v < SMP_VCPUS; v++ )
+        seq[v] = 0;
+    for ( i = 0; i < SMP_AREA_PAGES; i++ )
+    {
+        const volatile uint32_t *p =
+            (const void *)(area + (size_t)i * XC_PAGE_SIZE);
+        /* The guest stores the tag first: read it last. */
+        uint32_t s = p[1], tag = p[0];
+
+        v = i / SMP_PART_PAGES;
+        if ( !tag && !s )
+            continue;
+        if ( tag != (SMP_TAG | v) )
+            ok = false;
+        if ( s > seq[v] )
+            seq[v] = s;
+    }
+
+    return ok;
+}
+
+/*
+ * The pages of the area that differ from snap and that map lacks: the
+ * dirty bits lost. changed[v] counts the pages of vCPU v's part written.
+ */
+static unsigned long smp_lost(const unsigned char *area,
+                              const unsigned char *snap,
+                              const unsigned long *map,
+                              unsigned long *changed, xen_pfn_t *first)
+{
+    unsigned long lost = 0;
+    unsigned int i;
+
+    memset(changed, 0, SMP_VCPUS * sizeof(*changed));
+    *first = 0;
+    for ( i = 0; i < SMP_AREA_PAGES; i++ )
+    {
+        size_t off = (size_t)i * XC_PAGE_SIZE;
+
+        if ( !memcmp(area + off, snap + off, XC_PAGE_SIZE) )
+            continue;
+        changed[i / SMP_PART_PAGES]++;
+        if ( !test_gfn(map, SMP_AREA_GFN + i) && !lost++ )
+            *first = SMP_AREA_GFN + i;
+    }
+
+    return lost;
+}
+
+static unsigned long smp_dirty_in_area(const unsigned long *map)
+{
+    unsigned long n = 0;
+    unsigned int i;
+
+    for ( i = 0; i < SMP_AREA_PAGES; i++ )
+        n += test_gfn(map, SMP_AREA_GFN + i);
+    return n;
+}
+
+static void or_bitmap(unsigned long *acc, const unsigned long *map,
+                      unsigned long nr_gfns)
+{
+    unsigned long i;
+
+    for ( i = 0; i < (nr_gfns + BITS_PER_LONG - 1) / BITS_PER_LONG; i++ )
+        acc[i] |= map[i];
+}
+
+/*
+ * Lets the guest run for at least us microseconds, and on until both
+ * vCPUs have written a page since snap (or SMP_WAIT_SECONDS more): under
+ * TCG one vCPU can get little time now and then.
+ */
+static void smp_run(const unsigned char *area, const unsigned char *snap,
+                    unsigned int us)
+{
+    unsigned int waited, i, v;
+    bool written[SMP_VCPUS];
+
+    usleep(us);
+    for ( waited = 0; waited < SMP_WAIT_SECONDS * 10; waited++ )
+    {
+        memset(written, 0, sizeof(written));
+        for ( i = 0; i < SMP_AREA_PAGES; i++ )
+        {
+            size_t off = (size_t)i * XC_PAGE_SIZE;
+
+            if ( memcmp(area + off, snap + off, 2 * sizeof(uint32_t)) )
+                written[i / SMP_PART_PAGES] = true;
+        }
+        for ( v = 0; v < SMP_VCPUS && written[v]; v++ )
+            ;
+        if ( v == SMP_VCPUS )
+            return;
+        usleep(100000);
+    }
+}
+
+/* Pauses, CLEANs (bitmap dropped) and snapshots the area. */
+static bool smp_start_round(struct logdirty_guest *lg,
+                            const unsigned char *area, unsigned char *snap)
+{
+    if ( xc_domain_pause(xch, lg->g.domid) || clean(lg) < 0 )
+        return false;
+    memcpy(snap, area, (size_t)SMP_AREA_PAGES * XC_PAGE_SIZE);
+    return true;
+}
+
+/*
+ * Two vCPUs dirtying memory under log-dirty. On HAP, a write to a
+ * log-dirty page faults (NPT) on the vCPU's own CPU:
+ * hvm_hap_nested_page_fault() marks the gfn dirty (paging_mark_pfn_dirty():
+ * the paging lock) and makes it writable (p2m_change_type_one()) under
+ * the gfn's p2m lock, on both CPUs at once, while dom0's PEEK and CLEAN
+ * (paging_log_dirty_op()) pause the guest, hold its paging lock across
+ * the copy into dom0's memory and then reset the types under its p2m
+ * lock (hap_clean_dirty_bitmap()). Every page written between two CLEANs
+ * must be in the second one's bitmap.
+ */
+static void case_smp(void)
+{
+    struct vcpu_entry regs[SMP_VCPUS];
+    struct logdirty_guest lg;
+    unsigned char *area = NULL, *snap = NULL;
+    unsigned long *acc = NULL, *peek = NULL, changed[SMP_VCPUS];
+    unsigned long lost, words, i, extra;
+    uint32_t entry = 0, seq0[SMP_VCPUS], seq1[SMP_VCPUS];
+    const char *step = NULL;
+    xen_pfn_t first;
+    char name[64];
+    unsigned int r, v, waited;
+    bool ok, tags;
+    int rc;
+
+    memset(&lg, 0, sizeof(lg));
+    if ( guest_create_vcpus(&lg.g, any_domid(), XEN_DOMCTL_CDF_hap,
+                            XEN_X86_EMU_LAPIC, SMP_VCPUS, SMP_MIB, NULL,
+                            0) )
+    {
+        check(false, "smp.setup", "%u MiB HAP guest with %u vCPUs: %s",
+              SMP_MIB, SMP_VCPUS, strerror(errno));
+        return;
+    }
+    for ( v = 0; v < SMP_VCPUS; v++ )
+    {
+        regs[v].esi = v;
+        regs[v].edi = (SMP_AREA_GFN + v * SMP_PART_PAGES) << XC_PAGE_SHIFT;
+        regs[v].ebp = SMP_PART_PAGES;
+    }
+    words = (lg.g.max_gfn + 1 + BITS_PER_LONG - 1) / BITS_PER_LONG;
+    if ( logdirty_guest_adopt(&lg, false) )
+        step = "allocating the bitmaps";
+    else if ( !(entry = load_elf(lg.g.domid, smp_guest_path, SMP_MIB)) )
+        step = "loading dirty-guest";
+    else if ( !write_start_info(lg.g.domid, "dirty-guest") )
+        step = "writing start_info";
+    else if ( !(area = map_frames(lg.g.domid, SMP_AREA_GFN,
+                                  SMP_AREA_PAGES)) )
+        step = "mapping the area";
+    else if ( !(snap = malloc((size_t)SMP_AREA_PAGES * XC_PAGE_SIZE)) ||
+              !(acc = calloc(words, sizeof(*acc))) ||
+              !(peek = calloc(words, sizeof(*peek))) )
+        step = "allocating the snapshot";
+    else
+    {
+        /* A debug Xen hands out pages filled with its scrub pattern. */
+        memset(area, 0, (size_t)SMP_AREA_PAGES * XC_PAGE_SIZE);
+        if ( !set_entry_state(lg.g.domid, entry, SMP_VCPUS, regs) )
+            step = "setting both vCPUs at the entry";
+        else if ( xc_domain_unpause(xch, lg.g.domid) )
+            step = "unpausing";
+    }
+    check(!step, "smp.setup", "d%u: %u MiB HAP guest, %u vCPUs at the "
+          "entry %#x, each dirtying %u pages from gfn %#x on: %s",
+          lg.g.domid, SMP_MIB, SMP_VCPUS, entry, SMP_PART_PAGES,
+          SMP_AREA_GFN, step ? step : "running");
+    if ( step )
+    {
+        printf("smp: %s: %s\n", step, strerror(errno));
+        goto out;
+    }
+
+    /* Both parts written, and written again later: both vCPUs run. */
+    for ( waited = 0; waited < SMP_START_SECONDS * 10; waited++ )
+    {
+        smp_progress(area, seq0);
+        for ( v = 0; v < SMP_VCPUS && seq0[v]; v++ )
+            ;
+        if ( v == SMP_VCPUS )
+            break;
+        usleep(100000);
+    }
+    usleep(500000);
+    tags = smp_progress(area, seq1);
+    ok = tags;
+    for ( v = 0; v < SMP_VCPUS; v++ )
+        ok &= seq0[v] && seq1[v] > seq0[v];
+    check(ok, "smp.running", "after %u.%u s, sequence numbers vCPU 0 %u -> "
+          "%u, vCPU 1 %u -> %u in 0.5 s, tags %s", waited / 10,
+          waited % 10, seq0[0], seq1[0], seq0[1], seq1[1],
+          tags ? "as written" : "wrong");
+    if ( !ok )
+        goto out;
+
+    /* Enabled while both vCPUs write; the first CLEAN reports it all. */
+    rc = logdirty_simple_op(lg.g.domid, XEN_DOMCTL_SHADOW_OP_ENABLE_LOGDIRTY);
+    check(rc == 0, "smp.enable", "log-dirty enabled on the running guest: "
+          "rc=%d errno=%d", rc, rc ? errno : 0);
+    if ( rc )
+        goto out;
+
+    for ( r = 1; r <= SMP_ROUNDS; r++ )
+    {
+        long long got = -1;
+        double t = now_seconds();
+
+        ok = smp_start_round(&lg, area, snap) &&
+             !xc_domain_unpause(xch, lg.g.domid);
+        if ( ok )
+        {
+            smp_run(area, snap, SMP_RUN_US);
+            ok = !xc_domain_pause(xch, lg.g.domid);
+            t = now_seconds() - t;
+            got = ok ? clean(&lg) : -1;
+            ok &= got >= 0;
+        }
+        lost = ok ? smp_lost(area, snap, lg.bm.bits, changed, &first) : 0;
+        snprintf(name, sizeof(name), "smp.round%u", r);
+        check(ok && !lost && changed[0] && changed[1], name,
+              "%s; %lu and %lu pages written by vCPU 0 and 1 in %u ms, "
+              "%lu dirty in the area, %lu written pages not dirty "
+              "(first gfn %#lx)", ok ? "paused, CLEAN" : "pause/CLEAN "
+              "failed", changed[0], changed[1], (unsigned int)(t * 1000),
+              ok ? smp_dirty_in_area(lg.bm.bits) : 0, lost,
+              (unsigned long)first);
+        xc_domain_unpause(xch, lg.g.domid);
+        if ( !ok )
+            goto out;
+    }
+
+    /*
+     * PEEK and CLEAN while both vCPUs run. Only a CLEAN clears bits, so a
+     * PEEK's bits are in the CLEAN after it; every page written since the
+     * snapshot is in one of the CLEANs.
+     */
+    ok = smp_start_round(&lg, area, snap) &&
+         !xc_domain_unpause(xch, lg.g.domid);
+    memset(acc, 0, words * sizeof(*acc));
+    extra = 0;
+    for ( i = 0; ok && i < SMP_RUNNING_OPS; i++ )
+    {
+        xc_shadow_op_stats_t st;
+        unsigned long w;
+
+        usleep(SMP_RUNNING_US);
+        ok = logdirty_op(lg.g.domid, XEN_DOMCTL_SHADOW_OP_PEEK, &lg.bm,
+                         &st) >= 0;
+        memcpy(peek, lg.bm.bits, words * sizeof(*peek));
+        ok = ok && clean(&lg) >= 0;
+        for ( w = 0; ok && w < words; w++ )
+            extra += __builtin_popcountl(peek[w] & ~lg.bm.bits[w]);
+        if ( ok )
+            or_bitmap(acc, lg.bm.bits, lg.g.max_gfn + 1);
+    }
+    check(ok && !extra, "smp.running-peek", "%lu PEEK+CLEAN pairs on the "
+          "running guest: %s, %lu bits in a PEEK and not in the CLEAN "
+          "after it", i,
+          ok ? "all succeeded" : "one failed", extra);
+    if ( ok )
+        smp_run(area, snap, 0);
+    ok = ok && !xc_domain_pause(xch, lg.g.domid) && clean(&lg) >= 0;
+    if ( ok )
+        or_bitmap(acc, lg.bm.bits, lg.g.max_gfn + 1);
+    lost = ok ? smp_lost(area, snap, acc, changed, &first) : 0;
+    check(ok && !lost && changed[0] && changed[1], "smp.running-clean",
+          "%s; %lu and %lu pages written by vCPU 0 and 1, %lu dirty in the "
+          "area over %u running CLEANs and a paused one, %lu written pages "
+          "not dirty (first gfn %#lx)", ok ? "paused, CLEAN" :
+          "an op failed", changed[0], changed[1],
+          ok ? smp_dirty_in_area(acc) : 0, SMP_RUNNING_OPS, lost,
+          (unsigned long)first);
+    if ( !ok )
+        goto out;
+
+    /* Paused since: nothing but dom0 dirties it, CLEAN is exact. */
+    logdirty_rounds(&lg, "smp.paused", 1);
+
+ out:
+    if ( area )
+        xenforeignmemory_unmap(fmem, area, SMP_AREA_PAGES);
+    free(snap);
+    free(acc);
+    free(peek);
+    rc = xc_domain_destroy(xch, lg.g.domid);
+    check(rc == 0, "smp.destroy", "d%u destroyed: rc=%d errno=%d",
+          lg.g.domid, rc, rc ? errno : 0);
+    lg.alive = false;
+    logdirty_guest_teardown(&lg);
+}
+
 static const struct {
     const char *name;
     void (*run)(void);
@@ -644,6 +971,7 @@ static const struct {
     { "foreign", case_foreign },
     { "ioreq", case_ioreq },
     { "grant", case_grant },
+    { "smp", case_smp },
 };
 
 int main(int argc, char **argv)
@@ -652,10 +980,16 @@ int main(int argc, char **argv)
     unsigned int c;
 
     setvbuf(stdout, NULL, _IOLBF, 0);
+    if ( argc > 2 && !strcmp(argv[1], "--guest") )
+    {
+        smp_guest_path = argv[2];
+        argv += 2;
+        argc -= 2;
+    }
     if ( argc < 2 )
     {
-        fprintf(stderr,
-                "usage: test-flows shadow|vram|pod|foreign|ioreq|grant...\n");
+        fprintf(stderr, "usage: test-flows [--guest ELF] "
+                "shadow|vram|pod|foreign|ioreq|grant|smp...\n");
         return 2;
     }
     for ( i = 1; i < argc; i++ )

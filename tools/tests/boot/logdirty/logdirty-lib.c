@@ -267,9 +267,18 @@ int guest_create_as(struct guest *g, uint32_t domid, uint32_t paging_flags,
                     uint32_t emulation_flags, unsigned long mib,
                     const xen_pfn_t *high, unsigned int nr_high)
 {
+    return guest_create_vcpus(g, domid, paging_flags, emulation_flags, 1,
+                              mib, high, nr_high);
+}
+
+int guest_create_vcpus(struct guest *g, uint32_t domid,
+                       uint32_t paging_flags, uint32_t emulation_flags,
+                       unsigned int nr_vcpus, unsigned long mib,
+                       const xen_pfn_t *high, unsigned int nr_high)
+{
     struct xen_domctl_createdomain create = {
         .flags = XEN_DOMCTL_CDF_hvm | paging_flags,
-        .max_vcpus = 1,
+        .max_vcpus = nr_vcpus,
         /* An ioreq server binds an event channel in the guest. */
         .max_evtchn_port = 63,
         .max_grant_frames = 1,
@@ -293,7 +302,7 @@ int guest_create_as(struct guest *g, uint32_t domid, uint32_t paging_flags,
 
     if ( xc_domain_create(xch, &g->domid, &create) )
         return -1;
-    if ( xc_domain_max_vcpus(xch, g->domid, 1) ||
+    if ( xc_domain_max_vcpus(xch, g->domid, nr_vcpus) ||
          xc_set_paging_mempool_size(xch, g->domid, pool_bytes) ||
          xc_domain_setmaxmem(xch, g->domid, -1) )
         goto fail;

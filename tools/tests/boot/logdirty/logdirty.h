@@ -132,6 +132,11 @@ int guest_create(struct guest *g, unsigned long mib, const xen_pfn_t *high,
 int guest_create_as(struct guest *g, uint32_t domid, uint32_t paging_flags,
                     uint32_t emulation_flags, unsigned long mib,
                     const xen_pfn_t *high, unsigned int nr_high);
+/* The same with nr_vcpus vCPUs (guest_create_as: one). */
+int guest_create_vcpus(struct guest *g, uint32_t domid,
+                       uint32_t paging_flags, uint32_t emulation_flags,
+                       unsigned int nr_vcpus, unsigned long mib,
+                       const xen_pfn_t *high, unsigned int nr_high);
 /* Marks [first, first + nr) and records it in m->expected if Xen agrees. */
 void mark(struct marker *m, xen_pfn_t first, uint32_t nr);
 
@@ -163,6 +168,35 @@ int logdirty_guest_mark_random(struct logdirty_guest *lg, unsigned long n,
 bool logdirty_guest_clean_matches(struct logdirty_guest *lg,
                                   const unsigned long *want,
                                   struct bitmap_diff *d);
+
+/*
+ * Loading a freestanding PVH guest (guest/) into a domain created and
+ * populated by the caller (guest-load.c, linked by the clients that run
+ * one). Its start_info goes at GUEST_START_INFO_GFN.
+ */
+#define GUEST_START_INFO_GFN  1
+#define GUEST_LOAD_MAX_MIB    16
+/* Maps guest frames [first, first + nr) of domid for writing. */
+void *map_frames(uint32_t domid, xen_pfn_t first, unsigned int nr);
+/*
+ * Copies the PT_LOAD segments of an ELF32 image into the domain's first
+ * mib MiB (physical addresses, as the PVH entry runs with paging off) and
+ * returns the entry point, or 0 on error with a message printed.
+ */
+uint32_t load_elf(uint32_t domid, const char *path, unsigned long mib);
+bool write_start_info(uint32_t domid, const char *cmdline);
+/* What a vCPU finds in its registers at the entry, besides %ebx. */
+struct vcpu_entry {
+    uint32_t esi, edi, ebp;
+};
+/*
+ * vCPUs [0, nr_vcpus) at the PVH entry: 32-bit protected mode, paging
+ * off, flat segments, %ebx the start_info address (as libxenguest sets a
+ * PVH guest up, without its image loader), and regs[i]'s registers for
+ * vCPU i (all zero if regs is NULL). Each vCPU is up once it is set.
+ */
+bool set_entry_state(uint32_t domid, uint32_t entry, unsigned int nr_vcpus,
+                     const struct vcpu_entry *regs);
 
 /* The test suites. */
 void print_hostile_cases(FILE *f);

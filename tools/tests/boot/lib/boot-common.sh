@@ -300,6 +300,9 @@ boot_verdict() {
 # With boot_times set: the whole run's wall time and each check's.
 boot_times_summary() {
     [ -n "${boot_times:-}" ] || return 0
+    [ "$expect" = pass ] ||
+        echo "  boot time:     $(seconds "$boot_ms") ($runner_name start" \
+             "to dom0 /init)"
     echo "  wall time:     $(seconds "$wall_ms") ($runner_name start to" \
          "verdict)"
     echo "  checks, by the wall time each appeared at ($boot_times):"

@@ -50,6 +50,7 @@
 #define REMAP_NEW       0x31
 #define ACCESS_GFN      0x40
 #define ACCESS_NR       16
+#define SERIAL_DRAIN_SECONDS 3
 
 static double last_check;
 
@@ -535,7 +536,7 @@ static const struct {
 int main(int argc, char **argv)
 {
     bool pml = false;
-    int i, first = 1;
+    int i, first = 1, rc;
     unsigned int c;
     double t0;
 
@@ -583,7 +584,14 @@ int main(int argc, char **argv)
         check_pml_coverage();
     else
         dump_coverage();
-    return print_result();
+    rc = print_result();
+    /*
+     * Bochs's serial line drains at 115200 baud of emulated time, and a
+     * dom0 power-off does not wait for Xen's transmit buffer: without
+     * this the verdict can be lost.
+     */
+    sleep(SERIAL_DRAIN_SECONDS);
+    return rc;
 }
 
 /*

@@ -52,7 +52,8 @@ BUILD_TIMEOUT    ?= 1800
 
 # ccache for the hypervisor builds: the variants of one tree (debug,
 # nobias-debug, notier-debug) differ in the few objects that include
-# mm-locks.h and take the rest from the cache. Empty: use ccache when it is
+# mm-locks.h and take the rest from the cache; the other builds have
+# nothing to share and go without it. Empty: use ccache when it is
 # installed; yes: require it; no: never. The cache is build output, in
 # XEN_CCACHE_DIR.
 XEN_CCACHE     ?=

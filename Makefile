@@ -73,6 +73,10 @@ xen_cflags_notier-debug  := -DMM_LOCK_TEST_NO_TIERS
 # come from the cache, and the generated headers need no second run.
 xen_seed_nobias-debug    := debug
 xen_seed_notier-debug    := debug
+# Only they and their seeds go through ccache: the others have nothing to
+# share, and a cache miss costs a second preprocessing.
+xen_ccache_share := $(sort $(foreach v,$(XEN_VARIANTS),\
+    $(if $(xen_seed_$(v)),$(v) $(xen_seed_$(v)))))
 
 XEN_TREE_patched        := $(XEN_PATCHED)
 XEN_TREE_pristine       := $(XEN_PRISTINE)
@@ -118,6 +122,7 @@ define xen_variant_rules
 $(OUT)/$(1)/xen: $(XEN_TREE_STAMP_$(xen_tree_$(1))) \
                  $(if $(xen_seed_$(1)),| $(OUT)/$(xen_seed_$(1))/xen)
 	@$(BUILD_ENV) XEN_SEED_VARIANT='$(xen_seed_$(1))' \
+	    XEN_CCACHE_SHARE=$(if $(filter $(1),$(xen_ccache_share)),y,n) \
 	    $(SCRIPTS)/build-xen.sh $(1) \
 	    '$(XEN_TREE_$(xen_tree_$(1)))' $(xen_debug_$(1)) '$(xen_cflags_$(1))'
 $(OUT)/$(1)/xen.gz $(OUT)/$(1)/xen-syms $(OUT)/$(1)/.config: $(OUT)/$(1)/xen ;

@@ -578,7 +578,8 @@ static void case_grant(void)
      * into the guest's table itself, through the mapping libxenguest's
      * xc_dom_gnttab_seed() uses for the console and xenstore entries. The
      * frame and domid go first and the flags last, as a granting kernel
-     * orders them (the seed, before the guest runs, needs no order).
+     * orders them (xc_dom_gnttab_seed() runs before the guest does and
+     * needs no order).
      */
     fres = xenforeignmemory_map_resource(
         fmem, g.domid, XENMEM_resource_grant_table,

@@ -163,15 +163,12 @@ run_xl() {
     [ $ok = 1 ] || fail "'$*' failed (log: $work/$label.log)"
 }
 
-# 16 MiB hold the guest's 8 MiB pattern area and its image. Measured
-# under QEMU, a migration (96-119 s) or a save (71 s) of it takes as long
-# as one of 32 MiB: the time goes to the toolstack, not to the pages.
 mkdir -p "$work"
 cat >"$work/$name.cfg" <<EOF
 name = "$name"
 type = "pvh"
 kernel = "$lib/mig-guest"
-memory = ${GUEST_MEMORY_MIB:-16}
+memory = ${GUEST_MEMORY_MIB:-32}
 vcpus = 1
 on_crash = "preserve"
 EOF

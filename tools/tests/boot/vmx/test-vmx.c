@@ -28,6 +28,7 @@
  * usage: test-vmx [--pml] [--preempt] CASE...
  */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -139,6 +140,38 @@ static void *busy_prober_main(void *arg)
 }
 
 /*
+ * One PEEK or CLEAN, checked as "TAG.WHAT-rc" (a PEEK returns >= 0, a
+ * CLEAN every gfn), "TAG.WHAT" (the bitmap is exactly want) and, when
+ * nr_dirty is not NO_STATS, "TAG.WHAT-stats" (exact dirty_count, no
+ * faults).
+ */
+#define NO_STATS ULONG_MAX
+static void checked_op(struct logdirty_guest *lg, unsigned int op,
+                       const char *tag, const char *what,
+                       const unsigned long *want, unsigned long nr_dirty)
+{
+    xc_shadow_op_stats_t st;
+    char name[64];
+    long long rc = logdirty_op(lg->g.domid, op, &lg->bm, &st);
+    bool ok = op == XEN_DOMCTL_SHADOW_OP_CLEAN
+              ? rc == (long long)lg->nr_gfns : rc >= 0;
+
+    snprintf(name, sizeof(name), "%s.%s-rc", tag, what);
+    vcheck(ok, name, "returned %lld of %lu gfns, errno=%d", rc,
+           lg->nr_gfns, rc < 0 ? errno : 0);
+    if ( !ok )
+        return;
+    snprintf(name, sizeof(name), "%s.%s", tag, what);
+    bitmaps_match(name, want, lg->bm.bits, lg->nr_gfns);
+    if ( nr_dirty == NO_STATS )
+        return;
+    snprintf(name, sizeof(name), "%s.%s-stats", tag, what);
+    vcheck(st.dirty_count == nr_dirty && st.fault_count == 0, name,
+           "dirty_count=%u (want %lu) fault_count=%u", st.dirty_count,
+           nr_dirty, st.fault_count);
+}
+
+/*
  * One guest: enable, an empty PEEK, marks, an exact PEEK and CLEAN with
  * exact statistics, an empty PEEK, disable, destroy. With preempt, a
  * prober runs PEEKs during the CLEANs.
@@ -154,8 +187,6 @@ static void logdirty_round(const char *tag, unsigned long mib,
     unsigned long nr_dirty, *empty;
     unsigned int cleans;
     char name[64];
-    long long rc;
-    bool ok;
 
 #define NAME(what) (snprintf(name, sizeof(name), "%s.%s", tag, what), name)
 
@@ -172,27 +203,15 @@ static void logdirty_round(const char *tag, unsigned long mib,
         return;
     }
 
-    rc = logdirty_op(lg.g.domid, XEN_DOMCTL_SHADOW_OP_PEEK, &lg.bm, &st);
-    ok = rc >= 0;
-    vcheck(ok, NAME("peek-initial-rc"), "rc=%lld errno=%d", rc,
-           ok ? 0 : errno);
-    if ( ok )
-        bitmaps_match(NAME("peek-initial"), empty, lg.bm.bits, lg.nr_gfns);
+    checked_op(&lg, XEN_DOMCTL_SHADOW_OP_PEEK, tag, "peek-initial", empty,
+               NO_STATS);
 
     vcheck(!logdirty_guest_mark_random(&lg, 300, seed), NAME("mark"),
            "300 random pages and the sparse ones marked: errno=%d", errno);
     nr_dirty = count_gfns(lg.want, lg.nr_gfns);
 
-    rc = logdirty_op(lg.g.domid, XEN_DOMCTL_SHADOW_OP_PEEK, &lg.bm, &st);
-    ok = rc >= 0;
-    vcheck(ok, NAME("peek-rc"), "rc=%lld errno=%d", rc, ok ? 0 : errno);
-    if ( ok )
-    {
-        bitmaps_match(NAME("peek"), lg.want, lg.bm.bits, lg.nr_gfns);
-        vcheck(st.dirty_count == nr_dirty && st.fault_count == 0,
-               NAME("peek-stats"), "dirty_count=%u (want %lu) "
-               "fault_count=%u", st.dirty_count, nr_dirty, st.fault_count);
-    }
+    checked_op(&lg, XEN_DOMCTL_SHADOW_OP_PEEK, tag, "peek", lg.want,
+               nr_dirty);
 
     if ( preempt )
     {
@@ -202,17 +221,8 @@ static void logdirty_round(const char *tag, unsigned long mib,
         while ( preempt && !prober.ready )
             usleep(10000);
     }
-    rc = logdirty_op(lg.g.domid, XEN_DOMCTL_SHADOW_OP_CLEAN, &lg.bm, &st);
-    ok = rc == (long long)lg.nr_gfns;
-    vcheck(ok, NAME("clean-rc"), "returned %lld of %lu gfns, errno=%d", rc,
-           lg.nr_gfns, rc < 0 ? errno : 0);
-    if ( ok )
-    {
-        bitmaps_match(NAME("clean"), lg.want, lg.bm.bits, lg.nr_gfns);
-        vcheck(st.dirty_count == nr_dirty && st.fault_count == 0,
-               NAME("clean-stats"), "dirty_count=%u (want %lu) "
-               "fault_count=%u", st.dirty_count, nr_dirty, st.fault_count);
-    }
+    checked_op(&lg, XEN_DOMCTL_SHADOW_OP_CLEAN, tag, "clean", lg.want,
+               nr_dirty);
     if ( preempt )
     {
         for ( cleans = 1; !prober.busy && cleans < 20; cleans++ )
@@ -225,13 +235,8 @@ static void logdirty_round(const char *tag, unsigned long mib,
                prober.busy, prober.other_errors);
     }
 
-    rc = logdirty_op(lg.g.domid, XEN_DOMCTL_SHADOW_OP_PEEK, &lg.bm, &st);
-    ok = rc >= 0;
-    vcheck(ok, NAME("peek-after-clean-rc"), "rc=%lld errno=%d", rc,
-           ok ? 0 : errno);
-    if ( ok )
-        bitmaps_match(NAME("peek-after-clean"), empty, lg.bm.bits,
-                      lg.nr_gfns);
+    checked_op(&lg, XEN_DOMCTL_SHADOW_OP_PEEK, tag, "peek-after-clean",
+               empty, NO_STATS);
 
     check_rc(NAME("disable"),
              rc_errno(logdirty_simple_op(lg.g.domid,

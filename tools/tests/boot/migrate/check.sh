@@ -11,8 +11,7 @@
 # A migration run keeps dom0 busy for minutes, and the fault's rate grows
 # with that time: on a loaded 2-core machine one run in two or more was
 # lost to it (three in a row once), so these runs get more retries than
-# the short boots' 2, and a dom0 triple fault inside dom0's kernel counts
-# too (see ../lib/run-boot.sh).
+# the short boots' 2.
 #
 # usage: check.sh EXPECT XEN INITRD LOG [run-qemu.sh args...]
 #   EXPECT is run-qemu.sh's --expect: pass, violation or fail:CHECK-PREFIX
@@ -28,7 +27,7 @@ shift 4
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 status=0
-BOOT_FLAKE_RETRIES=${MIGRATE_FLAKE_RETRIES:-4} BOOT_FLAKE_ANY_DOM0_TRIPLE=1 \
+BOOT_FLAKE_RETRIES=${MIGRATE_FLAKE_RETRIES:-4} \
     "$here/../lib/run-boot.sh" --xen "$xen" --initrd "$initrd" --log "$log" \
     --expect "$expect" "$@" || status=$?
 

@@ -15,10 +15,13 @@
 # retry is printed.
 #
 # usage: run-boot.sh run-qemu.sh-ARGS...  (with --log)
+# BOOT_RUNNER names another runner with run-qemu.sh's arguments and exit
+# status (test-run-boot.sh's stand-in).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 retries=${BOOT_FLAKE_RETRIES:-2}
+runner=${BOOT_RUNNER:-$here/run-qemu.sh}
 
 log=''
 args=("$@")
@@ -26,7 +29,7 @@ while [ $# -ge 2 ]; do
     [ "$1" != --log ] || log=$2
     shift 2
 done
-[ -n "$log" ] || exec "$here/run-qemu.sh" "${args[@]}"
+[ -n "$log" ] || exec "$runner" "${args[@]}"
 
 hypervisor_error_re='Xen BUG at|mm locking order violation|Panic on CPU'
 hypervisor_error_re+='|FATAL TRAP|Assertion'
@@ -40,7 +43,7 @@ emulator_flake() {
 attempt=0
 while :; do
     status=0
-    "$here/run-qemu.sh" "${args[@]}" || status=$?
+    "$runner" "${args[@]}" || status=$?
     if [ "$status" = 0 ] || [ "$attempt" -ge "$retries" ] ||
        ! emulator_flake; then
         break

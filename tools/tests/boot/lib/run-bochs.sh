@@ -107,7 +107,7 @@ rm -rf "$work/iso"
 cat > "$log.bochsrc" <<EOF
 megs: $mem
 cpu: model=corei7_skylake_x, count=$cpus, ips=$ips, reset_on_triple_fault=0
-romimage: file=/usr/share/bochs/BIOS-bochs-latest
+romimage: file=/usr/share/bochs/BIOS-bochs-latest, options=fastboot
 vgaromimage: file=/usr/share/bochs/VGABIOS-lgpl-latest
 ata0-master: type=cdrom, path=$work/boot.iso, status=inserted
 boot: cdrom

@@ -5,8 +5,9 @@
 # that plays one scripted outcome per run (no emulator). A run lost to a
 # dom0 triple fault with no hypervisor error is retried, at most
 # BOOT_FLAKE_RETRIES times; a triple fault after a hypervisor error, or any
-# other failure, stands on its first run. The cases that must not be
-# retried are the rule's negative controls.
+# other failure, or a guest's triple fault at its own RIP, stands on its
+# first run. The cases that must not be retried are the rule's negative
+# controls.
 #
 # usage: test-run-boot.sh WORK-DIR
 set -euo pipefail
@@ -36,6 +37,18 @@ case ${runs[$((n - 1))]:-missing} in
     bug-then-triple) printf '%s\n' \
         '(XEN) mm locking order violation on CPU0: p2m of d0 (16)' \
         '(XEN) d0v1 Triple fault - invoking HVM shutdown action 1' > "$log" ;;
+    guest-host-state) printf '%s\n' 'CHECK migrate.live-1: PASS' \
+        '(XEN) d2v0 Triple fault - invoking HVM shutdown action 1' \
+        '(XEN) *** Dumping Dom2 vcpu#0 state: ***' \
+        '(XEN) CPU:    0' \
+        '(XEN) RIP:    e008:[<ffff82d0402043fb>]' \
+        'CHECK migrate.live-2: FAIL' > "$log" ;;
+    guest-own-state) printf '%s\n' 'CHECK migrate.live-1: PASS' \
+        '(XEN) d2v0 Triple fault - invoking HVM shutdown action 1' \
+        '(XEN) *** Dumping Dom2 vcpu#0 state: ***' \
+        '(XEN) CPU:    0' \
+        '(XEN) RIP:    0008:[<00000000001031a4>]' \
+        'CHECK migrate.live-2: FAIL' > "$log" ;;
     fail) echo 'CHECK basic: FAIL' > "$log" ;;
     *) echo "fake runner: no outcome for run $n" > "$log" ;;
 esac
@@ -66,12 +79,14 @@ echo '==> run-boot.sh: the retry rule, on a stand-in runner'
 case_ flake-then-pass "triple pass" 0 2
 case_ flake-every-run "triple triple triple" 1 3
 case_ pass "pass" 0 1
+case_ guest-with-xen-state "guest-host-state pass" 0 2
 # Negative controls: what must stand on its first run.
 case_ hypervisor-error "bug-then-triple pass" 1 1
 case_ check-failure "fail pass" 1 1
+case_ guest-own-triple-fault "guest-own-state pass" 1 1
 grep -q 'retry 1 of 2' "$work/flake-then-pass/out" || {
     echo "    FAIL flake-then-pass: the retry is not said"
     failures=$((failures + 1))
 }
 [ "$failures" = 0 ] || { echo "run-boot.sh: $failures case(s) failed" >&2; exit 1; }
-echo '==> run-boot.sh: PASS, 5 cases'
+echo '==> run-boot.sh: PASS, 7 cases'

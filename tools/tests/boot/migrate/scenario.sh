@@ -163,9 +163,9 @@ run_xl() {
     [ $ok = 1 ] || fail "'$*' failed (log: $work/$label.log)"
 }
 
-# 16 MiB hold the guest's 8 MiB pattern area and its image. In two fresh
-# clones' full runs under QEMU, the three migrations of a 16 MiB guest
-# took 96-119 s and its save 71 s; of a 32 MiB one, 120-142 s and 97 s.
+# 16 MiB hold the guest's 8 MiB pattern area and its image. Under QEMU
+# a migration of it took 96-141 s and a save 71-85 s, of a 32 MiB guest
+# 115-142 s and 82-97 s: most of the time is the toolstack's.
 mkdir -p "$work"
 cat >"$work/$name.cfg" <<EOF
 name = "$name"

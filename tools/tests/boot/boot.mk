@@ -45,7 +45,8 @@ boot_client_build = mkdir -p $(@D) && \
 # test's guest, dm-guest, the device-model test's device model, and
 # dirty-guest, whose vCPUs dirty memory for the flows test's smp case. They
 # run in 32-bit protected mode with paging off; gcc -m32 needs no multilib
-# for freestanding code that calls no libgcc routines.
+# for freestanding code that calls no libgcc routines.  pvh.c is their
+# platform, runtime.c what they share with the PV guest below.
 GUEST_SRC    := $(BOOT_DIR)/guest
 GUEST_DIR    := $(BUILD)/guest
 GUEST_IMAGES := $(GUEST_DIR)/mig-guest $(GUEST_DIR)/dm-guest \
@@ -64,9 +65,32 @@ $(GUEST_DIR)/%.o: $(GUEST_SRC)/%.S $(GUEST_HEADERS)
 	$(CC) $(GUEST_CFLAGS) -c $< -o $@
 
 $(GUEST_IMAGES): $(GUEST_DIR)/%: $(GUEST_DIR)/%.o $(GUEST_DIR)/head.o \
-                 $(GUEST_DIR)/runtime.o $(GUEST_SRC)/guest.lds
+                 $(GUEST_DIR)/runtime.o $(GUEST_DIR)/pvh.o \
+                 $(GUEST_SRC)/guest.lds
 	$(LD) -m elf_i386 -nostdlib --no-warn-rwx-segments \
 	    -T $(GUEST_SRC)/guest.lds -o $@ $(filter %.o,$^)
+
+# mig-guest as a PV guest (pv.c, pv-head.S): 64-bit, as Xen's .config
+# leaves out 32-bit PV (CONFIG_PV32), and on one vCPU.
+GUEST_PV_DIR    := $(GUEST_DIR)/pv
+GUEST_PV_CFLAGS := $(filter-out -m32 -march=i686,$(GUEST_CFLAGS)) -m64 \
+                   -mno-red-zone -DNR_VCPUS=1
+GUEST_PV_HEADERS := $(GUEST_HEADERS) $(GUEST_SRC)/pv-abi.h
+
+$(GUEST_PV_DIR)/%.o: $(GUEST_SRC)/%.c $(GUEST_PV_HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(GUEST_PV_CFLAGS) -c $< -o $@
+
+$(GUEST_PV_DIR)/%.o: $(GUEST_SRC)/%.S $(GUEST_PV_HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(GUEST_PV_CFLAGS) -c $< -o $@
+
+$(GUEST_DIR)/mig-guest-pv: $(GUEST_PV_DIR)/mig-guest.o \
+                           $(GUEST_PV_DIR)/pv-head.o \
+                           $(GUEST_PV_DIR)/runtime.o $(GUEST_PV_DIR)/pv.o \
+                           $(GUEST_SRC)/pv.lds
+	$(LD) -m elf_x86_64 -nostdlib --no-warn-rwx-segments \
+	    -T $(GUEST_SRC)/pv.lds -o $@ $(filter %.o,$^)
 
 DEPS_PKGS += qemu-system-x86 busybox-static libxen-dev cpio gzip kmod \
              gcc libc6-dev apt dpkg

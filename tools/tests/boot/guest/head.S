@@ -6,18 +6,6 @@
  */
 #include "pvh-abi.h"
 
-#define ELFNOTE(type, desc)                 \
-    .pushsection .note.Xen, "a", @note;     \
-    .balign 4;                              \
-    .long 2f - 1f;                          \
-    .long 4f - 3f;                          \
-    .long type;                             \
-1:  .asciz "Xen";                           \
-2:  .balign 4;                              \
-3:  desc;                                   \
-4:  .balign 4;                              \
-    .popsection
-
 ELFNOTE(ELFNOTE_GUEST_OS, .asciz "test-guest")
 ELFNOTE(ELFNOTE_PHYS32_ENTRY, .long pvh_start)
 

@@ -9,9 +9,11 @@
  * after the guest resumes.  Every pattern word depends on the sweep number
  * and the page, so stale and misplaced pages are both caught.
  *
- * After each sweep it prints one line on the HVM debug console (port 0xe9,
- * which Xen copies into its console ring, readable with `xl dmesg`):
- *   mig-guest: pass=N counter=PAGES csum=XXXXXXXX bad=MISMATCHES suspends=S
+ * After each sweep of vCPU 0 it prints one line on the HVM debug console
+ * (port 0xe9, which Xen copies into its console ring, readable with
+ * `xl dmesg`), with the figures of every vCPU:
+ *   mig-guest: pass=N settled=M counter=PAGES csum=XXXXXXXX bad=MISMATCHES
+ *              suspends=S
  * The whole state lives in guest memory, so the figures carry on across
  * migration, save and restore.
  *
@@ -26,6 +28,16 @@
  * guest that dirties faster than an emulated dom0 can send keeps every
  * live round at the whole area, and its own share of the CPUs grows when
  * the host is busy.  It never enables interrupts.
+ *
+ * Every vCPU sweeps its own part of the area.  xl starts only vCPU 0 of a
+ * PVH guest, so vCPU 0 brings up the others (VCPUOP_initialise and
+ * VCPUOP_up, as docs/misc/pvh.pandoc says); the toolstack then saves and
+ * restores each vCPU's state with the domain's.  Each sleeps NR_VCPUS
+ * times as long between batches, so that the guest as a whole dirties at
+ * the same rate whatever its vCPU count.  The status line's pass is the
+ * least over the vCPUs, and settled the least number of whole sweeps any
+ * vCPU has finished since the guest started or last resumed.  A line is
+ * written under a lock, so the vCPUs' lines do not interleave.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -45,6 +57,9 @@ const char guest_name[] = "mig-guest";
 #ifndef CONTROL_EVERY_STEPS
 #define CONTROL_EVERY_STEPS 8
 #endif
+#ifndef NR_VCPUS
+#define NR_VCPUS            2
+#endif
 
 #define PAGE_WORDS          1024
 #define AREA_PAGES          (AREA_MIB * 256)
@@ -55,29 +70,59 @@ const char guest_name[] = "mig-guest";
 static uint32_t area[AREA_PAGES][PAGE_WORDS]
     __attribute__((aligned(4096)));
 
-static uint32_t counter;        /* pages visited since boot */
-static uint32_t csum;           /* sum of every word verified since boot */
-static uint32_t mismatches;     /* words that did not hold what we wrote */
+#define VCPU_PAGES          (AREA_PAGES / NR_VCPUS)
+#define AP_STACK_BYTES      8192
+
+_Static_assert(AREA_PAGES % (NR_VCPUS * PAGES_PER_STEP) == 0,
+               "each vCPU sweeps a whole number of steps");
+
+/* What one vCPU has done since boot; it alone writes it. */
+struct sweeper
+{
+    uint32_t pass;              /* sweeps of its part finished */
+    uint32_t pass_at_resume;    /* pass when the guest last resumed */
+    uint32_t counter;           /* pages visited */
+    uint32_t csum;              /* sum of every word verified */
+    uint32_t mismatches;        /* words that did not hold what we wrote */
+};
+
+static struct sweeper sweepers[NR_VCPUS];
 static uint32_t suspends;       /* times the guest came back from suspend */
+static uint32_t console_busy;
+static uint32_t self_domid;
+
+static uint8_t ap_stacks[NR_VCPUS][AP_STACK_BYTES]
+    __attribute__((aligned(16)));
 
 static volatile struct xenstore_ring *xs_ring;
 static uint32_t xs_port;
 static uint32_t xs_req_id;
 
-/* The ring stays where it is across migration; the port may not. */
+static void console_lock(void)
+{
+    while ( __atomic_exchange_n(&console_busy, 1, __ATOMIC_ACQUIRE) )
+        asm volatile ( "pause" );
+}
+
+static void console_unlock(void)
+{
+    __atomic_store_n(&console_busy, 0, __ATOMIC_RELEASE);
+}
+
 static void xenstore_connect(void)
 {
-    uint32_t ring_pfn = hvm_param(HVM_PARAM_STORE_PFN);
+    volatile struct xenstore_ring *ring;
 
-    xs_ring = (volatile void *)(ring_pfn << 12);
-    xs_port = hvm_param(HVM_PARAM_STORE_EVTCHN);
+    xenstore_find(&ring, &xs_port);
+    xs_ring = ring;
 }
 
 static void xenstore_notify(void)
 {
     struct evtchn_send send = { .port = xs_port };
 
-    hypercall2(HYPERCALL_EVENT_CHANNEL_OP, EVTCHNOP_SEND, (uint32_t)&send);
+    hypercall2(HYPERCALL_EVENT_CHANNEL_OP, EVTCHNOP_SEND,
+               (unsigned long)&send);
 }
 
 /* Waits, sleeping a little at a time, for ring space or data. */
@@ -161,38 +206,103 @@ static uint32_t xenstore_request(uint32_t type, const char *path,
     return msg.type;
 }
 
-static void report_status(uint32_t pass)
+/* The other vCPUs' figures are read as they stand: each is one word. */
+/*
+ * Every line starts so, with the domain's id where the console does not
+ * add it, so that a line says which domain (which end of a migration)
+ * wrote it.
+ */
+static void put_prefix(void)
 {
+    if ( !console_names_domain )
+    {
+        put_str("(d");
+        put_dec(self_domid);
+        put_str(") ");
+    }
     put_str("mig-guest:");
+}
+
+/* Our own domain's id, from xenstore (a relative path is our home). */
+static void learn_domid(void)
+{
+    char buf[16];
+    uint32_t id = 0;
+    const char *p;
+
+    if ( xenstore_request(XS_READ, "domid", NULL, buf, sizeof(buf)) !=
+         XS_READ )
+        crash("cannot read domid from xenstore");
+    for ( p = buf; *p >= '0' && *p <= '9'; p++ )
+        id = id * 10 + (*p - '0');
+    self_domid = id;
+}
+
+static void report_status(void)
+{
+    uint32_t pass = ~0U, settled = ~0U, counter = 0, csum = 0, bad = 0;
+    unsigned int cpu;
+
+    for ( cpu = 0; cpu < NR_VCPUS; cpu++ )
+    {
+        const volatile struct sweeper *s = &sweepers[cpu];
+        uint32_t done = s->pass;
+
+        if ( done < pass )
+            pass = done;
+        if ( done - s->pass_at_resume < settled )
+            settled = done - s->pass_at_resume;
+        counter += s->counter;
+        csum += s->csum;
+        bad += s->mismatches;
+    }
+
+    console_lock();
+    put_prefix();
     put_field("pass", pass);
+    put_field("settled", settled);
     put_field("counter", counter);
     put_str(" csum=");
     put_hex(csum);
-    put_field("bad", mismatches);
+    put_field("bad", bad);
     put_field("suspends", suspends);
     put_char('\n');
+    console_unlock();
 }
 
-static void suspend(uint32_t pass)
+static void suspend(void)
 {
     uint64_t before = now_ns();
+    unsigned int cpu;
     long rc;
 
-    rc = shutdown(SHUTDOWN_SUSPEND);
+    rc = suspend_self();
     suspends++;
     xenstore_connect();
+    learn_domid();
+    /*
+     * The other vCPUs run again from here on too: a sweep one of them
+     * finishes before this read counts for nothing, which only delays
+     * settling.
+     */
+    for ( cpu = 0; cpu < NR_VCPUS; cpu++ )
+        sweepers[cpu].pass_at_resume =
+            ((volatile struct sweeper *)&sweepers[cpu])->pass;
 
     /* rc != 0: the suspend was cancelled and we carry on where we were. */
-    put_str("mig-guest: resumed");
+    console_lock();
+    put_prefix();
+    put_str(" resumed");
     put_field("rc", rc);
-    put_field("pass", pass);
+    put_field("pass", sweepers[0].pass);
     put_field("suspends", suspends);
     put_field("down_ms", div64(now_ns() - before, 1000000U));
     put_char('\n');
+    console_unlock();
 }
 
 /* Carries out a request the toolstack left in control/shutdown. */
-static void check_control(uint32_t pass)
+static void check_control(void)
 {
     char cmd[32], reply[16];
 
@@ -201,18 +311,21 @@ static void check_control(uint32_t pass)
         return;
 
     /* Acknowledge by clearing the node, as the toolstack waits for. */
-    put_str("mig-guest: control/shutdown=");
+    console_lock();
+    put_prefix();
+    put_str(" control/shutdown=");
     put_str(cmd);
     put_char('\n');
+    console_unlock();
     if ( xenstore_request(XS_WRITE, "control/shutdown", "",
                           reply, sizeof(reply)) == XS_ERROR )
         crash("cannot acknowledge control/shutdown");
 
     if ( streq(cmd, "suspend") )
-        suspend(pass);
+        suspend();
     else if ( streq(cmd, "poweroff") || streq(cmd, "halt") )
     {
-        report_status(pass);
+        report_status();
         shutdown(SHUTDOWN_POWEROFF);
     }
     else if ( streq(cmd, "reboot") )
@@ -224,7 +337,7 @@ static uint32_t pattern_seed(uint32_t pass, uint32_t page)
     return (pass * 0x9e3779b1U) ^ (page * 0x85ebca6bU) ^ 0xa5a5a5a5U;
 }
 
-static void verify_page(uint32_t pass, uint32_t page)
+static void verify_page(struct sweeper *s, uint32_t pass, uint32_t page)
 {
     uint32_t seed = pattern_seed(pass, page);
     const uint32_t *w = area[page];
@@ -234,12 +347,15 @@ static void verify_page(uint32_t pass, uint32_t page)
     {
         uint32_t want = seed ^ (i * 0x01000193U);
 
-        csum += w[i];
+        s->csum += w[i];
         if ( w[i] == want )
             continue;
-        if ( mismatches++ < MISMATCHES_SHOWN )
+        if ( s->mismatches++ < MISMATCHES_SHOWN )
         {
-            put_str("mig-guest: MISMATCH");
+            console_lock();
+            put_prefix();
+            put_str(" MISMATCH");
+            put_field("vcpu", s - sweepers);
             put_field("pass", pass);
             put_field("page", page);
             put_field("word", i);
@@ -248,6 +364,7 @@ static void verify_page(uint32_t pass, uint32_t page)
             put_str(" want=");
             put_hex(want);
             put_char('\n');
+            console_unlock();
         }
     }
 }
@@ -262,61 +379,85 @@ static void fill_page(uint32_t pass, uint32_t page)
         w[i] = seed ^ (i * 0x01000193U);
 }
 
-static void report_start(const struct start_info *si)
+static void report_start(void)
 {
-    uint32_t ram_kib = 0;
-
-    if ( si->magic != START_INFO_MAGIC )
-        crash("bad start_info magic");
-
-    if ( si->version >= 1 && si->memmap_paddr )
-    {
-        const struct memmap_entry *e =
-            (const void *)(uint32_t)si->memmap_paddr;
-        unsigned int i;
-
-        for ( i = 0; i < si->memmap_entries; i++ )
-            if ( e[i].type == MEMMAP_TYPE_RAM )
-                ram_kib += e[i].size >> 10;
-    }
-
-    put_str("mig-guest: start");
-    put_str(" area=0x");
-    put_hex((uint32_t)area);
+    console_lock();
+    put_prefix();
+    put_str(" start");
+    put_field("area_pfn", pfn_of(area));
     put_field("area_mib", AREA_MIB);
     put_field("pages", AREA_PAGES);
-    put_field("ram_kib", ram_kib);
+    put_field("vcpus", NR_VCPUS);
+    put_field("ram_kib", ram_kib());
     put_field("step_pages", PAGES_PER_STEP);
     put_field("step_ms", STEP_MS);
     put_field("xenstore_port", xs_port);
     put_char('\n');
+    console_unlock();
 }
 
-void guest_main(const struct start_info *si)
+/* Sweeps vCPU cpu's part of the area without end. */
+static void __attribute__((noreturn)) sweep(unsigned int cpu)
 {
-    uint32_t pass, page, steps = 0;
+    struct sweeper *s = &sweepers[cpu];
+    uint32_t first = cpu * VCPU_PAGES, page, steps = 0;
 
-    setup_hypercall_page();
-    xenstore_connect();
-    report_start(si);
-
-    for ( pass = 0; ; pass++ )
+    for ( ;; )
     {
-        for ( page = 0; page < AREA_PAGES; page++ )
+        for ( page = first; page < first + VCPU_PAGES; page++ )
         {
             /* Pass 0 finds the area zeroed by the loader: nothing to check. */
-            if ( pass )
-                verify_page(pass - 1, page);
-            fill_page(pass, page);
-            counter++;
+            if ( s->pass )
+                verify_page(s, s->pass - 1, page);
+            fill_page(s->pass, page);
+            s->counter++;
             if ( (page + 1) % PAGES_PER_STEP )
                 continue;
-            sleep_ms(STEP_MS);
-            if ( ++steps % CONTROL_EVERY_STEPS == 0 )
-                check_control(pass);
+            sleep_ms(STEP_MS * NR_VCPUS);
+            if ( cpu == 0 && ++steps % CONTROL_EVERY_STEPS == 0 )
+                check_control();
         }
-        report_status(pass + 1);
+        /* What report_status() reads of another vCPU is whole words. */
+        __atomic_store_n(&s->pass, s->pass + 1, __ATOMIC_RELEASE);
+        if ( cpu == 0 )
+            report_status();
     }
+}
+
+/* A secondary vCPU's entry: its index is on its stack, as after a call. */
+static void __attribute__((noreturn)) secondary_main(uint32_t cpu)
+{
+    sweep(cpu);
+}
+
+static void start_secondary(unsigned int cpu)
+{
+    long rc = vcpu_start(cpu, secondary_main,
+                         (uint32_t *)&ap_stacks[cpu][AP_STACK_BYTES]);
+
+    if ( rc )
+    {
+        put_prefix();
+        put_str(" vCPU ");
+        put_dec(cpu);
+        put_str(" did not come up:");
+        put_field("rc", -(uint32_t)rc);
+        put_char('\n');
+        crash("a vCPU did not come up (is vcpus in the config too small?)");
+    }
+}
+
+void guest_main(const void *start_info)
+{
+    unsigned int cpu;
+
+    platform_init(start_info);
+    xenstore_connect();
+    learn_domid();
+    report_start();
+    for ( cpu = 1; cpu < NR_VCPUS; cpu++ )
+        start_secondary(cpu);
+    sweep(0);
 }
 
 /*

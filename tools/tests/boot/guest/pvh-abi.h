@@ -19,6 +19,7 @@
 
 /* xen.h: hypercall numbers; each stub is 32 bytes into the page. */
 #define HYPERCALL_STUB_SIZE         32
+#define HYPERCALL_VCPU_OP           24
 #define HYPERCALL_SCHED_OP          29
 #define HYPERCALL_EVENT_CHANNEL_OP  32
 #define HYPERCALL_HVM_OP            34
@@ -32,6 +33,11 @@
 #define SHUTDOWN_REBOOT             1
 #define SHUTDOWN_SUSPEND            2
 #define SHUTDOWN_CRASH              3
+
+/* vcpu.h, hvm/hvm_vcpu.h: bringing up a PVH guest's secondary vCPUs. */
+#define VCPUOP_INITIALISE           0
+#define VCPUOP_UP                   1
+#define VCPU_HVM_MODE_32B           0
 
 /* event_channel.h */
 #define EVTCHNOP_SEND               4
@@ -58,7 +64,20 @@
 /* arch-x86/xen.h: the HVM debug console, echoed to Xen's own console. */
 #define DEBUGCON_PORT               0xe9
 
-#ifndef __ASSEMBLER__
+#ifdef __ASSEMBLER__
+/* One note in the section Xen's ELF loaders read. */
+#define ELFNOTE(type, desc)                 \
+    .pushsection .note.Xen, "a", @note;     \
+    .balign 4;                              \
+    .long 2f - 1f;                          \
+    .long 4f - 3f;                          \
+    .long type;                             \
+1:  .asciz "Xen";                           \
+2:  .balign 4;                              \
+3:  desc;                                   \
+4:  .balign 4;                              \
+    .popsection
+#else
 #include <stdint.h>
 
 struct start_info
@@ -83,10 +102,10 @@ struct memmap_entry
     uint32_t reserved;
 };
 
-/* A 32-bit guest's layout: a 4-byte handle, then the 64-bit timeout. */
+/* A handle is a pointer: 4 bytes for a PVH guest, 8 for a PV one. */
 struct sched_poll
 {
-    uint32_t ports;
+    unsigned long ports;
     uint32_t nr_ports;
     uint64_t timeout;
 };
@@ -107,6 +126,23 @@ struct hvm_param
     uint32_t index;
     uint64_t value;
 };
+
+/* vcpu_hvm_context with the 32-bit registers; 64-bit ones share them. */
+struct vcpu_hvm_context
+{
+    uint32_t mode;
+    uint32_t pad;
+    uint32_t eax, ecx, edx, ebx, esp, ebp, esi, edi, eip, eflags;
+    uint32_t cr0, cr3, cr4;
+    uint32_t pad1;
+    uint64_t efer;
+    uint32_t cs_base, ds_base, ss_base, es_base, tr_base;
+    uint32_t cs_limit, ds_limit, ss_limit, es_limit, tr_limit;
+    uint16_t cs_ar, ds_ar, ss_ar, es_ar, tr_ar;
+    uint16_t pad2[3];
+};
+_Static_assert(sizeof(struct vcpu_hvm_context) == 128,
+               "vcpu_hvm_context is 128 bytes in hvm/hvm_vcpu.h");
 
 struct evtchn_send
 {

@@ -40,7 +40,7 @@ case $expect in
             scenario_lines | sed -n '/migrate: summary:/,$p' | sed 's/^/  /'
         else
             scenario_lines |
-                grep -E '^migrate: (migration [0-9]+:|save |FAIL)' |
+                grep -E '^migrate: (pvh? (migration [0-9]+:|save )|FAIL)' |
                 sed 's/^/  /'
         fi
         ;;

@@ -16,7 +16,9 @@
  * Negative control.  With MIGRATE_CORRUPT_PFN=PFN, whenever the restoring
  * side has copied a page of the stream into that pfn of the new domain,
  * the shim flips bits of the page's first word, as a lost or mangled page
- * would.  The guest must notice.
+ * would.  The guest must notice.  The restorer maps an HVM guest's pages
+ * by pfn but a PV guest's by the MFN that populating the pfn gave it, so
+ * the shim learns that frame from xc_domain_populate_physmap_exact().
  *
  * Without either variable the calls pass straight through.
  */
@@ -64,6 +66,8 @@ typedef int pfn_type_fn(xc_interface *, uint32_t, unsigned int,
 typedef void *map_fn(xenforeignmemory_handle *, uint32_t, int, size_t,
                      const unsigned long *, int *);
 typedef int unmap_fn(xenforeignmemory_handle *, void *, size_t);
+typedef int populate_fn(xc_interface *, uint32_t, unsigned long,
+                        unsigned int, unsigned int, unsigned long *);
 
 long long xc_logdirty_control(xc_interface *xch, uint32_t domid,
                               unsigned int sop,
@@ -79,6 +83,11 @@ void *xenforeignmemory_map(xenforeignmemory_handle *fmem, uint32_t dom,
                            int err[]);
 int xenforeignmemory_unmap(xenforeignmemory_handle *fmem, void *addr,
                            size_t pages);
+int xc_domain_populate_physmap_exact(xc_interface *xch, uint32_t domid,
+                                     unsigned long nr_extents,
+                                     unsigned int extent_order,
+                                     unsigned int mem_flags,
+                                     unsigned long *extent_start);
 
 /* Since the last trace line. */
 static unsigned long scanned, sent;
@@ -86,6 +95,9 @@ static unsigned long scanned, sent;
 /* Where the target pfn sits in the latest writable mapping, if it does. */
 static void *target_map;
 static size_t target_index;
+/* The frame the restorer maps the target pfn by, once populated. */
+static unsigned long target_frame;
+static int target_populated;
 
 static void *next_symbol(const char *name)
 {
@@ -194,12 +206,43 @@ int xc_get_pfn_type_batch(xc_interface *xch, uint32_t dom, unsigned int num,
     return rc;
 }
 
+/* The restorer populates a pfn once, before it maps it. */
+int xc_domain_populate_physmap_exact(xc_interface *xch, uint32_t domid,
+                                     unsigned long nr_extents,
+                                     unsigned int extent_order,
+                                     unsigned int mem_flags,
+                                     unsigned long *extent_start)
+{
+    static populate_fn *next;
+    const char *target = getenv("MIGRATE_CORRUPT_PFN");
+    unsigned long i, at = nr_extents;
+    int rc;
+
+    if ( !next )
+        next = (populate_fn *)
+               next_symbol("xc_domain_populate_physmap_exact");
+    if ( target && *target && !extent_order )
+        for ( i = 0; i < nr_extents; i++ )
+            if ( extent_start[i] == strtoul(target, NULL, 0) )
+                at = i;
+    rc = next(xch, domid, nr_extents, extent_order, mem_flags, extent_start);
+    /* A PV guest's extent comes back as its MFN; an HVM guest's stays. */
+    if ( !rc && at < nr_extents )
+    {
+        target_frame = extent_start[at];
+        target_populated = 1;
+    }
+
+    return rc;
+}
+
 void *xenforeignmemory_map(xenforeignmemory_handle *fmem, uint32_t dom,
                            int prot, size_t pages, const unsigned long arr[],
                            int err[])
 {
     static map_fn *next;
     const char *target = getenv("MIGRATE_CORRUPT_PFN");
+    unsigned long frame;
     void *addr;
     size_t i;
 
@@ -210,9 +253,10 @@ void *xenforeignmemory_map(xenforeignmemory_handle *fmem, uint32_t dom,
     target_map = NULL;
     if ( !addr || !(prot & PROT_WRITE) || !target || !*target )
         return addr;
+    frame = target_populated ? target_frame : strtoul(target, NULL, 0);
     for ( i = 0; i < pages; i++ )
     {
-        if ( arr[i] == strtoul(target, NULL, 0) && !(err && err[i]) )
+        if ( arr[i] == frame && !(err && err[i]) )
         {
             target_map = addr;
             target_index = i;

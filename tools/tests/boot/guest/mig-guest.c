@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * mig-guest: a PVH guest for live-migration tests.
+ * mig-guest: a guest for live-migration tests, built as a PVH guest
+ * (pvh.c) and as a 64-bit PV guest on one vCPU (pv.c).
  *
  * It sweeps a memory area page by page without end.  On each visit it
  * first checks that the page still holds what the previous sweep wrote,
@@ -14,13 +15,16 @@
  * `xl dmesg`), with the figures of every vCPU:
  *   mig-guest: pass=N settled=M counter=PAGES csum=XXXXXXXX bad=MISMATCHES
  *              suspends=S
- * The whole state lives in guest memory, so the figures carry on across
- * migration, save and restore.
+ * A PV guest has no debug console: it writes the same lines on its console
+ * ring, which xenconsoled can log, each after "(dN) " as Xen's ring would
+ * put it, N read from xenstore.  The whole state lives in guest memory, so
+ * the figures carry on across migration, save and restore.
  *
- * The toolstack asks a PVH guest to suspend through xenstore: it writes
- * "suspend" to control/shutdown and waits for the guest to clear the node
- * and suspend itself.  So the guest reads that node every few batches over
- * the xenstore ring, and obeys "suspend", "poweroff" and "reboot".
+ * The toolstack asks either kind of guest to suspend through xenstore: it
+ * writes "suspend" to control/shutdown and waits for the guest to clear
+ * the node and suspend itself.  So the guest reads that node every few
+ * batches over the xenstore ring, and obeys "suspend", "poweroff" and
+ * "reboot".
  *
  * It sleeps between small batches of pages (SCHEDOP_poll with a timeout,
  * no event channel bound) so that it dirties memory at a modest rate (one

@@ -4,7 +4,7 @@
 # Runs in the test dom0: starts the toolstack's daemons, then for each
 # guest in MIGRATE_GUESTS (default pvh,pv), in that order, creates it
 # and live-migrates it to localhost: the PVH guest, on two vCPUs,
-# MIGRATIONS times (default 2) and then saves and restores it (unless
+# MIGRATIONS times (default 1) and then saves and restores it (unless
 # SAVE_RESTORE=0); the PV guest PV_MIGRATIONS times (default 2).  Then it
 # shuts the guest down.
 # After each step the guest must run under a new domain id, have come back
@@ -23,7 +23,7 @@ set -euo pipefail
 
 lib=/usr/lib/migrate-test
 guests=${MIGRATE_GUESTS:-pvh,pv}
-migrations=${MIGRATIONS:-2}
+migrations=${MIGRATIONS:-1}
 pv_migrations=${PV_MIGRATIONS:-2}
 save_restore=${SAVE_RESTORE:-1}
 console_dir=/var/log/xen/console

@@ -95,8 +95,10 @@ static uint32_t suspends;       /* times the guest came back from suspend */
 static uint32_t console_busy;
 static uint32_t self_domid;
 
+#if NR_VCPUS > 1
 static uint8_t ap_stacks[NR_VCPUS][AP_STACK_BYTES]
     __attribute__((aligned(16)));
+#endif
 
 static volatile struct xenstore_ring *xs_ring;
 static uint32_t xs_port;
@@ -400,8 +402,8 @@ static void report_start(void)
     console_unlock();
 }
 
-/* Sweeps vCPU cpu's part of the area without end. */
-static void __attribute__((noreturn)) sweep(unsigned int cpu)
+/* Sweeps vCPU cpu's part of the area without end; a vCPU's entry. */
+static void __attribute__((noreturn)) sweep(uint32_t cpu)
 {
     struct sweeper *s = &sweepers[cpu];
     uint32_t first = cpu * VCPU_PAGES, page, steps = 0;
@@ -428,15 +430,10 @@ static void __attribute__((noreturn)) sweep(unsigned int cpu)
     }
 }
 
-/* A secondary vCPU's entry: its index is on its stack, as after a call. */
-static void __attribute__((noreturn)) secondary_main(uint32_t cpu)
-{
-    sweep(cpu);
-}
-
+#if NR_VCPUS > 1
 static void start_secondary(unsigned int cpu)
 {
-    long rc = vcpu_start(cpu, secondary_main,
+    long rc = vcpu_start(cpu, sweep,
                          (uint32_t *)&ap_stacks[cpu][AP_STACK_BYTES]);
 
     if ( rc )
@@ -450,17 +447,18 @@ static void start_secondary(unsigned int cpu)
         crash("a vCPU did not come up (is vcpus in the config too small?)");
     }
 }
+#endif
 
 void guest_main(const void *start_info)
 {
-    unsigned int cpu;
-
     platform_init(start_info);
     xenstore_connect();
     learn_domid();
     report_start();
-    for ( cpu = 1; cpu < NR_VCPUS; cpu++ )
+#if NR_VCPUS > 1
+    for ( unsigned int cpu = 1; cpu < NR_VCPUS; cpu++ )
         start_secondary(cpu);
+#endif
     sweep(0);
 }
 

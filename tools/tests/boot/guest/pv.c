@@ -207,16 +207,6 @@ long suspend_self(void)
     return rc;
 }
 
-long vcpu_start(unsigned int cpu, void (*entry)(uint32_t),
-                uint32_t *stack_top)
-{
-    (void)cpu;
-    (void)entry;
-    (void)stack_top;
-
-    return -38;                         /* -ENOSYS: one vCPU only */
-}
-
 /*
  * Local variables:
  * mode: C

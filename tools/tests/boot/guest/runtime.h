@@ -30,11 +30,11 @@ unsigned long pfn_of(const void *p);
 void xenstore_find(volatile struct xenstore_ring **ring, uint32_t *port);
 /* SHUTDOWN_suspend: 0 once resumed as a new domain, else cancelled. */
 long suspend_self(void);
+
+/* pvh.c only (a PV guest here runs on one vCPU) */
 /* Starts vCPU cpu at entry(cpu) on the stack below stack_top. */
 long vcpu_start(unsigned int cpu, void (*entry)(uint32_t),
                 uint32_t *stack_top);
-
-/* pvh.c only */
 void setup_hypercall_page(void);
 uint64_t hvm_param(uint32_t index);
 
